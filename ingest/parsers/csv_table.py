@@ -1,0 +1,99 @@
+"""CSV exports in UTF-8 (with or without BOM) or GBK/GB18030, as bureaus' office systems write them.
+
+Decoding is strict: a file that is not valid in the declared (or detected) encoding is rejected, and a
+decoded header that does not hold the configured column names is rejected too. That second check is what
+catches a wrong guess; loading GBK bytes as latin-1 "works" and silently yields mojibake.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from ingest.errors import Location, ReleaseError
+from ingest.normalise import NormaliseError, clean_label, parse_period, split_name_and_unit, to_halfwidth
+from ingest.parsers.base import ParsedRelease, make_record, period_for
+from ingest.registry import CsvTableOptions, Source
+
+
+def decode(content: bytes, encoding: str, where: Location) -> str:
+    """Decode strictly; 'auto' tries UTF-8 (BOM or not) then GB18030, a superset of GBK."""
+    candidates = ["utf-8-sig", "gb18030"] if encoding == "auto" else [encoding]
+    if encoding == "gbk":
+        candidates = ["gb18030"]  # a strict superset: files labelled GBK often carry GB18030-only characters
+    errors = []
+    for enc in candidates:
+        try:
+            return content.decode(enc)
+        except UnicodeDecodeError as exc:
+            errors.append(f"{enc}: byte {exc.start}")
+    raise ReleaseError(where, f"cannot be decoded ({'; '.join(errors)})", f"text in {' or '.join(candidates)}")
+
+
+def parse_csv_table(content: bytes, source: Source, file_name: str) -> ParsedRelease:
+    opts = source.options
+    assert isinstance(opts, CsvTableOptions)
+    where = Location(source.id, file_name)
+    text = decode(content, opts.encoding, where)
+    reader = csv.reader(io.StringIO(text), delimiter=opts.delimiter)
+    try:
+        header = [to_halfwidth(h).strip() for h in next(reader)]
+    except StopIteration:
+        raise ReleaseError(where, "the file is empty", "a header row") from None
+    required = [opts.period_column, opts.label_column, *opts.columns]
+    required += [c for c in (opts.unit_column, opts.region_column, opts.release_date_column) if c]
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise ReleaseError(
+            Location(source.id, file_name, None, 1),
+            f"columns missing or renamed: {', '.join(missing)} (header is {header})",
+            f"columns {required}",
+        )
+    col = {name: header.index(name) for name in required}
+    result = ParsedRelease()
+    found: set[str] = set()
+    for line_no, row in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            raise ReleaseError(
+                Location(source.id, file_name, None, line_no),
+                f"row has {len(row)} fields (file truncated or a stray delimiter?)",
+                f"{len(header)} fields as in the header",
+            )
+        label, unit_in_label = split_name_and_unit(row[col[opts.label_column]])
+        label = clean_label(label)
+        mapping = source.mapping_for(label)
+        if mapping is None:
+            continue
+        found.add(mapping.label)
+        period_raw = row[col[opts.period_column]]
+        try:
+            period = parse_period(period_raw)
+        except NormaliseError as exc:
+            raise ReleaseError(
+                Location(source.id, file_name, None, line_no, opts.period_column), str(exc)
+            ) from exc
+        unit_text = row[col[opts.unit_column]].strip() if opts.unit_column else unit_in_label
+        region = row[col[opts.region_column]].strip() if opts.region_column else source.region
+        for column, measure in opts.columns.items():
+            if mapping.measures and measure not in mapping.measures:
+                continue
+            raw = row[col[column]]
+            result.records.append(
+                make_record(
+                    source=source,
+                    where=Location(source.id, file_name, None, line_no, column),
+                    mapping=mapping,
+                    period=period_for(measure, period),
+                    measure=measure,
+                    raw_value=raw,
+                    unit_text=unit_text,
+                    region=region,
+                    label_raw=row[col[opts.label_column]],
+                )
+            )
+    missing_ind = [m.label for m in source.indicators if m.label not in found]
+    if missing_ind:
+        raise ReleaseError(where, f"indicator rows missing or renamed: {', '.join(missing_ind)}", "rows named as in the registry")
+    return result

@@ -1,0 +1,189 @@
+"""The source registry: one YAML file per bureau source, validated on load.
+
+Adding a source in a supported format is a new file in config/sources/, never new code. Every field is
+checked by pydantic; an invalid entry fails with the file, the entry and the field that is wrong.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from ingest.errors import RegistryError
+
+Measure = Literal[
+    "ytd_value",  # 1-m月累计
+    "ytd_growth_pct",  # 累计增长 %, published on a comparable base (可比口径)
+    "month_value",  # 本月
+    "month_growth_pct",  # 本月同比增长 %
+    "level",  # a stock or a level at the period end (last value, never summed)
+    "rate_pct",  # a rate held over the period (e.g. 空气质量优良率)
+    "count_ytd",  # things counted since 1 January
+]
+MEASURES: tuple[str, ...] = Measure.__args__  # type: ignore[attr-defined]
+
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Credentials(_Strict):
+    """A reference to a secret, never the secret itself."""
+
+    airflow_conn_id: str | None = None
+    env: str | None = None
+
+    @model_validator(mode="after")
+    def _one_reference(self) -> Credentials:
+        if bool(self.airflow_conn_id) == bool(self.env):
+            raise ValueError("give exactly one of airflow_conn_id or env")
+        return self
+
+
+class ReleaseCalendar(_Strict):
+    frequency: Literal["monthly", "quarterly", "annual", "event"]
+    description: str = Field(description="the calendar in words, e.g. '每月15日前后发布上月数据'")
+    day_of_month: int = Field(15, ge=1, le=31, description="day of the month the release usually appears")
+    lag_months: int = Field(1, ge=0, le=12, description="months between the period end and the release")
+    first_period: str = Field(description="first period to fetch, YYYY-MM")
+    skip_months: list[int] = Field(
+        default_factory=list, description="months with no release, e.g. [1]: January comes with 1-2月"
+    )
+    freshness_warn_days: int = Field(45, ge=1)
+    freshness_error_days: int = Field(75, ge=1)
+
+    @field_validator("first_period")
+    @classmethod
+    def _yyyymm(cls, v: str) -> str:
+        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", v):
+            raise ValueError("must be YYYY-MM")
+        return v
+
+
+class IndicatorMapping(_Strict):
+    label: str = Field(description="the indicator's name as the release writes it (without the unit)")
+    code: str = Field(description="indicator_code in dbt_project/seeds/indicators.csv")
+    unit: str | None = Field(None, description="unit as published when the release does not say it")
+    measures: list[Measure] | None = Field(None, description="restrict to these measures")
+
+
+class ExcelReportOptions(_Strict):
+    """A 统计月报 sheet: a title row with the period, multi-row headers, indicator rows, 注: footnotes."""
+
+    sheet: str | None = Field(None, description="sheet name; default: the first sheet")
+    header_rows: int = Field(2, ge=1, le=5, description="header rows below the title row")
+    title_rows: int = Field(1, ge=0, le=5)
+    label_column: int = Field(0, ge=0, description="0-based column holding the indicator names")
+    unit_column: int | None = Field(None, description="0-based column holding units; None: units in brackets")
+    columns: dict[str, Measure] = Field(description="regex on the joined header text -> measure")
+    period_pattern: str = Field(r"(\d{4})年\s*(\d{1,2}\s*[-—–]\s*\d{1,2}月|\d{1,2}月)")
+
+
+class CsvTableOptions(_Strict):
+    """A long CSV table: one row per indicator and period, one column per measure."""
+
+    encoding: Literal["auto", "utf-8", "utf-8-sig", "gbk", "gb18030"] = "auto"
+    delimiter: str = ","
+    period_column: str
+    label_column: str
+    unit_column: str | None = None
+    region_column: str | None = None
+    release_date_column: str | None = None
+    columns: dict[str, Measure] = Field(description="column header -> measure")
+
+
+class Source(_Strict):
+    id: str
+    bureau: str
+    title: str
+    format: Literal["excel_report", "csv_table"]
+    location: str = Field(description="path relative to the data root, or an http(s) URL; may hold {year}, {month}")
+    release: ReleaseCalendar
+    region: str = Field("district", description="region code when the release has no region column")
+    credentials: Credentials | None = None
+    excel_report: ExcelReportOptions | None = None
+    csv_table: CsvTableOptions | None = None
+    indicators: Annotated[list[IndicatorMapping], Field(min_length=1)]
+
+    @field_validator("id", "bureau")
+    @classmethod
+    def _identifier(cls, v: str) -> str:
+        if not _ID.match(v):
+            raise ValueError("must be lower_snake_case (a-z, 0-9, _)")
+        return v
+
+    @model_validator(mode="after")
+    def _options_match_format(self) -> Source:
+        if getattr(self, self.format) is None:
+            raise ValueError(f"format {self.format!r} needs a '{self.format}:' block of parser options")
+        return self
+
+    @property
+    def options(self) -> ExcelReportOptions | CsvTableOptions:
+        opts = getattr(self, self.format)
+        assert opts is not None
+        return opts
+
+    def mapping_for(self, label: str) -> IndicatorMapping | None:
+        for m in self.indicators:
+            if m.label == label:
+                return m
+        return None
+
+    def periods_to_fetch(self, as_of: date) -> Iterator[tuple[int, int]]:
+        """(year, month) of every release the location template names, from first_period up to as_of."""
+        start_y, start_m = (int(x) for x in self.release.first_period.split("-"))
+        per_month = "{month" in self.location
+        y, m = start_y, start_m
+        while (y, m) <= (as_of.year, as_of.month):
+            if per_month:
+                if m not in self.release.skip_months:
+                    yield y, m
+                y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+            else:
+                yield y, 12 if y < as_of.year else as_of.month
+                y, m = y + 1, 1
+
+    def location_for(self, year: int, month: int) -> str:
+        return self.location.format(year=year, month=month)
+
+
+def load_source(path: Path) -> Source:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise RegistryError(f"{path}: not valid UTF-8 YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise RegistryError(f"{path}: expected one mapping (a source entry), got {type(data).__name__}")
+    try:
+        return Source.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"field {'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise RegistryError(f"{path}: entry {data.get('id', '?')!r} is invalid: {problems}") from exc
+
+
+def load_registry(directory: Path) -> dict[str, Source]:
+    """Every *.yml in the directory, keyed by source id; ids must be unique."""
+    if not directory.is_dir():
+        raise RegistryError(f"source registry folder {directory} does not exist")
+    sources: dict[str, Source] = {}
+    for path in sorted(directory.glob("*.yml")):
+        src = load_source(path)
+        if src.id in sources:
+            raise RegistryError(f"{path}: source id {src.id!r} is already used by another entry")
+        if path.stem != src.id:
+            raise RegistryError(f"{path}: file name must be the source id ({src.id}.yml)")
+        sources[src.id] = src
+    if not sources:
+        raise RegistryError(f"source registry folder {directory} holds no *.yml entries")
+    return sources

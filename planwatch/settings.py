@@ -1,0 +1,112 @@
+"""Where planwatch reads and writes, from environment variables with defaults under the project folder.
+
+PLANWATCH_HOME        project folder (default: the folder holding pyproject.toml, else the current one)
+PLANWATCH_DATA_ROOT   where relative source locations resolve (default: <home>/data/samples)
+PLANWATCH_STATE_DIR   landing/, quarantine/, warehouse/, reports/ live here (default: <home>)
+PLANWATCH_AS_OF       as-of month YYYY-MM for the demo run (default: config/settings.yml demo_as_of)
+PLANWATCH_KEEP_PUBLISHED  how many published warehouse files to keep for rollback (default 5)
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+from ingest.pipeline import IngestPaths
+
+
+def _find_home() -> Path:
+    if env := os.environ.get("PLANWATCH_HOME"):
+        return Path(env).resolve()
+    here = Path(__file__).resolve().parent.parent
+    if (here / "pyproject.toml").exists() and (here / "dbt_project").is_dir():
+        return here
+    return Path.cwd().resolve()
+
+
+def parse_month(text: str) -> date:
+    """'2024-09' -> date(2024, 9, 1)."""
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
+        raise ValueError(f"as-of month {text!r} must be YYYY-MM")
+    year, month = (int(x) for x in text.split("-"))
+    return date(year, month, 1)
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    data_root: Path
+    state_dir: Path
+    keep_published: int
+
+    @property
+    def config_dir(self) -> Path:
+        return self.home / "config"
+
+    @property
+    def sources_dir(self) -> Path:
+        return self.config_dir / "sources"
+
+    @property
+    def dbt_project_dir(self) -> Path:
+        return self.home / "dbt_project"
+
+    @property
+    def warehouse_dir(self) -> Path:
+        return self.state_dir / "warehouse"
+
+    @property
+    def raw_db(self) -> Path:
+        return self.warehouse_dir / "raw.duckdb"
+
+    @property
+    def build_db(self) -> Path:
+        return self.warehouse_dir / "build.duckdb"
+
+    @property
+    def serving_db(self) -> Path:
+        return self.warehouse_dir / "serving.duckdb"
+
+    @property
+    def published_dir(self) -> Path:
+        return self.warehouse_dir / "published"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.state_dir / "reports"
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.state_dir / "warehouse" / "runs"
+
+    @property
+    def ingest_paths(self) -> IngestPaths:
+        return IngestPaths(
+            data_root=self.data_root,
+            landing=self.state_dir / "landing",
+            quarantine=self.state_dir / "quarantine",
+            raw_db=self.raw_db,
+        )
+
+    def config(self) -> dict[str, object]:
+        data = yaml.safe_load((self.config_dir / "settings.yml").read_text(encoding="utf-8"))
+        assert isinstance(data, dict)
+        return data
+
+    def default_as_of(self) -> date:
+        return parse_month(os.environ.get("PLANWATCH_AS_OF") or str(self.config()["demo_as_of"]))
+
+
+def load_settings() -> Settings:
+    home = _find_home()
+    return Settings(
+        home=home,
+        data_root=Path(os.environ.get("PLANWATCH_DATA_ROOT", home / "data" / "samples")).resolve(),
+        state_dir=Path(os.environ.get("PLANWATCH_STATE_DIR", home)).resolve(),
+        keep_published=int(os.environ.get("PLANWATCH_KEEP_PUBLISHED", "5")),
+    )
