@@ -1,0 +1,7 @@
+{#- Rows whose combination of columns is not unique (dbt-utils' test, without the package download). -#}
+{% test unique_combination(model, columns) %}
+select {{ columns | join(', ') }}, count(*) as n
+from {{ model }}
+group by {{ columns | join(', ') }}
+having count(*) > 1
+{% endtest %}
