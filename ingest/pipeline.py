@@ -21,18 +21,11 @@ from ingest.fetch import HttpPolicy, NotPublished, fetch
 from ingest.landing import Landing, ManifestEntry
 from ingest.parsers import PARSERS
 from ingest.parsers.base import check_release
+from ingest.paths import IngestPaths
 from ingest.quarantine import quarantine
 from ingest.registry import Source
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class IngestPaths:
-    data_root: Path  # where relative source locations are resolved (the bundled samples by default)
-    landing: Path
-    quarantine: Path
-    raw_db: Path
 
 
 @dataclass

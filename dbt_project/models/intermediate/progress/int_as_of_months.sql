@@ -13,11 +13,12 @@ last_month as (
                 when {{ var('as_of_month')[:4] | int }} > {{ var('plan_year') }} then 12
                 when {{ var('as_of_month')[:4] | int }} < {{ var('plan_year') }} then 1
                 else {{ var('as_of_month')[5:7] | int }}
-            end
+            end as last_month_no
         {% else %}
             coalesce(max(period_end_month) filter (where period_year = {{ var('plan_year') }}), 1)
-        {% endif %} as last_month_no
-    from observations
+            as last_month_no
+        from observations
+        {% endif %}
 ),
 
 months as (

@@ -1,0 +1,170 @@
+"""
+### planwatch nightly (airflow)
+
+Every night at 02:00 Asia/Shanghai:
+
+1. **prepare** reads the source registry (`config/sources/*.yml`) and makes sure the raw file exists;
+2. **ingest_source** (one mapped task per registry entry) fetches each release, keeps it untouched in
+   landing/, and loads new releases into `warehouse/raw.duckdb`; a bad release is quarantined and fails
+   only its own source;
+3. **dbt_build** (astronomer-cosmos, one `dbt build` of the whole project) builds `warehouse/build.duckdb`;
+4. **validate** runs the Great Expectations suites on the build, read-only;
+5. **publish** atomically replaces `warehouse/serving.duckdb` (only after validation passed);
+6. **report** writes the progress page from the serving file;
+7. **finalize** writes the run summary and fails the run, with the reasons, if any step failed.
+
+Params: `as_of` (YYYY-MM) overrides the as-of month, which is otherwise the month before the logical date.
+All business logic lives in the `ingest`, `planwatch` and `expectations` packages; this file only wires.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pendulum
+from airflow.sdk import Asset, Param, dag, task
+from cosmos import ProfileConfig
+from cosmos.constants import InvocationMode
+from cosmos.operators.local import DbtBuildLocalOperator
+
+from planwatch.dbt_runtime import release_dbt_duckdb
+
+PROJECT_HOME = Path(__file__).resolve().parent.parent
+DBT_DIR = PROJECT_HOME / "dbt_project"
+DUCKDB_POOL = "planwatch_duckdb"  # one slot: DuckDB allows one writing process per file
+SERVING_ASSET = Asset("planwatch_serving_warehouse", uri="file:///planwatch/warehouse/serving.duckdb")
+
+
+def _dbt_env() -> dict[str, str]:
+    from planwatch.settings import load_settings  # light: paths only, no DuckDB
+
+    settings = load_settings()
+    return {"PLANWATCH_BUILD_DB": str(settings.build_db), "PLANWATCH_RAW_DB": str(settings.raw_db)}
+
+
+@dag(
+    dag_id="planwatch_nightly",
+    schedule="0 2 * * *",
+    start_date=pendulum.datetime(2024, 1, 1, tz="Asia/Shanghai"),
+    catchup=False,
+    max_active_runs=1,
+    doc_md=__doc__,
+    tags=["planwatch", "nightly", "warehouse"],
+    params={"as_of": Param(None, type=["null", "string"], description="as-of month YYYY-MM")},
+    default_args={
+        "owner": "planwatch-data",
+        "retries": 2,
+        "retry_delay": timedelta(minutes=2),
+        "retry_exponential_backoff": True,
+        "max_retry_delay": timedelta(minutes=30),
+    },
+)
+def planwatch_nightly() -> None:
+    @task
+    def prepare(params: dict | None = None, logical_date: pendulum.DateTime | None = None) -> dict:
+        from planwatch.nightly import ensure_raw, resolve_as_of, source_ids
+        from planwatch.settings import load_settings
+
+        settings = load_settings()
+        ensure_raw(settings)
+        as_of = resolve_as_of((params or {}).get("as_of"), logical_date, settings)
+        return {"as_of": as_of, "sources": source_ids(settings)}
+
+    @task(retries=0)
+    def source_list(prepared: dict) -> list[dict]:
+        return [{"source_id": s, "as_of": prepared["as_of"]} for s in prepared["sources"]]
+
+    @task(pool=DUCKDB_POOL, map_index_template="{{ task.op_kwargs['source_id'] }}")
+    def ingest_source(source_id: str, as_of: str) -> dict:
+        from airflow.exceptions import AirflowFailException
+
+        from planwatch.nightly import SourceRejected, ingest_one
+
+        try:
+            return ingest_one(source_id, as_of)
+        except SourceRejected as exc:
+            raise AirflowFailException(str(exc)) from exc  # bad data: retrying cannot help
+
+    prepared = prepare()
+    loaded = ingest_source.expand_kwargs(source_list(prepared))
+
+    dbt_build = DbtBuildLocalOperator(
+        task_id="dbt_build",
+        project_dir=str(DBT_DIR),
+        profile_config=ProfileConfig(
+            profile_name="planwatch",
+            target_name="build",
+            profiles_yml_filepath=str(DBT_DIR / "profiles.yml"),
+        ),
+        invocation_mode=InvocationMode.DBT_RUNNER,
+        install_deps=False,
+        callback=release_dbt_duckdb,
+        vars={"as_of_month": "{{ ti.xcom_pull(task_ids='prepare')['as_of'] }}"},
+        env=_dbt_env(),
+        pool=DUCKDB_POOL,
+        trigger_rule="all_done",  # build on whatever loaded: one late bureau must not stop the others
+        retries=0,
+    )
+
+    @task(pool=DUCKDB_POOL, retries=0)
+    def validate() -> dict:
+        from airflow.exceptions import AirflowFailException
+
+        from planwatch.nightly import ValidationFailed
+        from planwatch.nightly import validate as run_validation
+
+        try:
+            return run_validation()
+        except ValidationFailed as exc:
+            raise AirflowFailException(f"not published: {exc}") from exc
+
+    @task(pool=DUCKDB_POOL, outlets=[SERVING_ASSET])
+    def publish() -> dict:
+        from planwatch.nightly import publish as run_publish
+
+        return run_publish()
+
+    @task
+    def report(prepared: dict) -> dict:
+        from planwatch.nightly import report as run_report
+
+        return run_report(prepared["as_of"])
+
+    @task(trigger_rule="all_done", retries=0)
+    def finalize(prepared: dict | None, ti=None, run_id: str | None = None) -> dict:  # noqa: ANN001
+        from airflow.exceptions import AirflowFailException
+
+        from planwatch.nightly import write_run_summary
+
+        sources = (prepared or {}).get("sources", [])
+        ingested = [r for r in (ti.xcom_pull(task_ids="ingest_source") or []) if r]
+        loaded_ids = {r["source_id"] for r in ingested}
+        parts = {
+            "as_of": (prepared or {}).get("as_of"),
+            "sources": ingested,
+            "failed_sources": sorted(set(sources) - loaded_ids),
+            "validation": ti.xcom_pull(task_ids="validate"),
+            "publish": ti.xcom_pull(task_ids="publish"),
+            "report": ti.xcom_pull(task_ids="report"),
+        }
+        write_run_summary(run_id or "unknown", parts)
+        problems = []
+        if parts["failed_sources"]:
+            problems.append(f"sources not loaded: {', '.join(parts['failed_sources'])}")
+        if parts["validation"] is None:
+            problems.append("build or validation failed: serving warehouse left as it was")
+        elif parts["publish"] is None:
+            problems.append("publish failed: serving warehouse left as it was")
+        if problems:
+            raise AirflowFailException("; ".join(problems))
+        return parts
+
+    validated = validate()
+    published = publish()
+    reported = report(prepared)
+    loaded >> dbt_build >> validated >> published >> reported
+    reported >> finalize(prepared)
+
+
+planwatch_nightly()

@@ -1,0 +1,105 @@
+"""The steps of the nightly run, as plain functions the DAG's tasks call (and tests call directly).
+
+Each step opens and closes its own DuckDB connections; nothing is held across steps, because every
+Airflow task (and under `airflow dags test`, every task of the run in one process) must leave the files
+free for the next writer.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from ingest import raw_store
+from ingest.pipeline import ingest_source
+from ingest.registry import load_registry
+from planwatch.settings import Settings, load_settings, parse_month
+
+log = logging.getLogger(__name__)
+
+
+class ValidationFailed(Exception):
+    """The build did not pass validation; nothing was published."""
+
+
+def resolve_as_of(requested: str | None, logical_date: datetime | None, settings: Settings) -> str:
+    """The as-of month: as requested, else the month before the logical date, else the demo setting."""
+    if requested:
+        return f"{parse_month(requested):%Y-%m}"
+    if logical_date is not None:
+        first = logical_date.date().replace(day=1)
+        prev = date(first.year - 1, 12, 1) if first.month == 1 else date(first.year, first.month - 1, 1)
+        return f"{prev:%Y-%m}"
+    return f"{settings.default_as_of():%Y-%m}"
+
+
+def source_ids(settings: Settings | None = None) -> list[str]:
+    settings = settings or load_settings()
+    return sorted(load_registry(settings.sources_dir))
+
+
+def ingest_one(source_id: str, as_of: str, settings: Settings | None = None) -> dict[str, Any]:
+    settings = settings or load_settings()
+    source = load_registry(settings.sources_dir)[source_id]
+    result = ingest_source(source, settings.ingest_paths, parse_month(as_of))
+    summary = asdict(result) | {"status": result.status}
+    if result.rejected:
+        raise SourceRejected(source_id, result.rejected, summary)
+    return summary
+
+
+class SourceRejected(Exception):
+    def __init__(self, source_id: str, reasons: list[str], summary: dict[str, Any]) -> None:
+        super().__init__(f"{source_id}: {len(reasons)} release(s) rejected: " + " | ".join(reasons))
+        self.summary = summary
+
+
+def ensure_raw(settings: Settings | None = None) -> None:
+    """A new deployment has no raw file yet: create its tables so dbt can build 'no data' marts."""
+    settings = settings or load_settings()
+    with raw_store.connect(settings.raw_db):
+        pass
+
+
+def validate(settings: Settings | None = None) -> dict[str, Any]:
+    from expectations.runner import validate_build
+
+    settings = settings or load_settings()
+    report = validate_build(settings.build_db, settings.raw_db)
+    log.info(report.summary())
+    if not report.success:
+        raise ValidationFailed(report.summary())
+    return {"checks": len(report.checks), "passed": True}
+
+
+def publish(settings: Settings | None = None) -> dict[str, Any]:
+    from planwatch import publish as publishing
+
+    settings = settings or load_settings()
+    result = publishing.publish(settings.build_db, settings.serving_db, settings.published_dir, settings.keep_published)
+    return {"publish_id": result.publish_id, "serving_db": str(result.path)}
+
+
+def report(as_of: str, settings: Settings | None = None) -> dict[str, Any]:
+    from planwatch.report.html import render_html
+    from planwatch.report.queries import read_snapshot
+
+    settings = settings or load_settings()
+    snapshot = read_snapshot(settings.serving_db, parse_month(as_of))
+    html = render_html(snapshot, settings.reports_dir / f"progress_{as_of}.html")
+    return {"html": str(html), "as_of": as_of, "status_counts": snapshot.counts()}
+
+
+def write_run_summary(run_id: str, parts: dict[str, Any], settings: Settings | None = None) -> Path:
+    settings = settings or load_settings()
+    settings.runs_dir.mkdir(parents=True, exist_ok=True)
+    summary = {"run_id": run_id, "finished_at": datetime.now(UTC).isoformat()} | parts
+    path = settings.runs_dir / "latest.json"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    tmp.replace(path)
+    return path
