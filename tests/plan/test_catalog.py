@@ -1,0 +1,216 @@
+"""The reviewed catalog (dbt seeds) read as plain CSV: the checks a reviewer relies on."""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SEEDS = ROOT / "dbt_project" / "seeds"
+PLAN = ROOT / "plan" / "2024_district_work_plan.txt"
+
+TARGET_COLUMNS = [
+    "target_id",
+    "plan_year",
+    "section_no",
+    "section",
+    "quote",
+    "indicator_code",
+    "kind",
+    "comparator",
+    "target_value",
+    "band",
+    "unit_raw",
+    "unit",
+    "unit_multiplier",
+    "direction",
+    "aspirational",
+    "responsible_bureau",
+    "frequency",
+    "measure",
+    "assessable_within_year",
+    "due_date",
+    "notes",
+]
+INDICATOR_COLUMNS = [
+    "indicator_code",
+    "name_zh",
+    "name_en",
+    "unit",
+    "unit_raw",
+    "frequency",
+    "measure_type",
+    "bureau_code",
+    "source_status",
+]
+KINDS = {"level", "growth", "count", "rate_held", "stock", "coverage", "decrease", "milestone"}
+COMPARATORS = {">=", ">", "<=", "<", "~", "="}
+UNITS = {"yuan", "usd", "percent", "count", "kw", "mu", "kg", "tonne", "km", "m2", "person", "head"}
+FREQUENCIES = {"monthly", "quarterly", "annual", "event"}
+MEASURES = {"ytd_cumulative", "ytd_growth", "rate", "last_value", "count_since_jan1", "milestone_state"}
+SECTIONS = "一二三四五六七八九十"
+SOURCED = {
+    "fai_total",
+    "industrial_value_added",
+    "retail_sales",
+    "industrial_tech_investment",
+    "fdi_actual",
+    "domestic_capital_external",
+}
+
+
+def read(name: str) -> tuple[list[str], list[dict[str, str]]]:
+    raw = (SEEDS / name).read_bytes()
+    assert not raw.startswith(b"\xef\xbb\xbf"), f"{name} must be UTF-8 without a BOM"
+    with (SEEDS / name).open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        return list(reader.fieldnames or []), list(reader)
+
+
+@pytest.fixture(scope="module")
+def targets() -> list[dict[str, str]]:
+    columns, rows = read("plan_targets.csv")
+    assert columns == TARGET_COLUMNS
+    return rows
+
+
+@pytest.fixture(scope="module")
+def indicators() -> list[dict[str, str]]:
+    columns, rows = read("indicators.csv")
+    assert columns == INDICATOR_COLUMNS
+    return rows
+
+
+@pytest.fixture(scope="module")
+def plan_text() -> str:
+    return PLAN.read_text(encoding="utf-8")
+
+
+def test_ids_are_unique_and_in_plan_order(targets: list[dict[str, str]], plan_text: str) -> None:
+    ids = [row["target_id"] for row in targets]
+    assert ids == [f"T2024-{n:03d}" for n in range(1, len(ids) + 1)]
+    positions = [plan_text.find(row["quote"]) for row in targets]
+    assert positions == sorted(positions)
+
+
+def test_catalog_size_is_plausible(targets: list[dict[str, str]]) -> None:
+    assert 110 <= len(targets) <= 160
+
+
+def test_every_quote_is_an_exact_substring_of_the_plan(targets: list[dict[str, str]], plan_text: str) -> None:
+    missing = [row["target_id"] for row in targets if not row["quote"] or row["quote"] not in plan_text]
+    assert missing == []
+
+
+def test_section_matches_the_heading_above_the_quote(targets: list[dict[str, str]], plan_text: str) -> None:
+    headings = [
+        (m.start(), m.group(1)) for m in re.finditer(r"^\(([一二三四五六七八九十]+)\)", plan_text, re.M)
+    ]
+    assert [h for _, h in headings] == list(SECTIONS)
+    for row in targets:
+        pos = plan_text.find(row["quote"])
+        section = [h for start, h in headings if start <= pos][-1]
+        assert row["section"] == section, row["target_id"]
+        assert int(row["section_no"]) == SECTIONS.index(section) + 1
+
+
+def test_accepted_values(targets: list[dict[str, str]]) -> None:
+    for row in targets:
+        tid = row["target_id"]
+        assert row["plan_year"] == "2024"
+        assert row["kind"] in KINDS, tid
+        assert row["comparator"] in COMPARATORS, tid
+        assert row["unit"] in UNITS | {""}, tid
+        assert row["direction"] in {"higher", "lower"}, tid
+        assert row["aspirational"] in {"true", "false"}, tid
+        assert row["assessable_within_year"] in {"true", "false"}, tid
+        assert row["frequency"] in FREQUENCIES, tid
+        assert row["measure"] in MEASURES, tid
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", row["due_date"]), tid
+        assert re.fullmatch(r"[a-z][a-z0-9_]*", row["indicator_code"]), tid
+
+
+def test_values_units_and_bands_are_consistent(targets: list[dict[str, str]]) -> None:
+    for row in targets:
+        tid = row["target_id"]
+        if row["kind"] == "milestone":
+            assert row["target_value"] == "" and row["unit_raw"] == "" and row["unit"] == "", tid
+            assert row["comparator"] == "=" and row["measure"] == "milestone_state", tid
+            continue
+        assert float(row["target_value"]) >= 0, tid
+        assert row["unit"] and float(row["unit_multiplier"]) > 0, tid
+        assert (row["band"] != "") == (row["comparator"] == "~"), tid
+        if row["kind"] == "coverage":
+            assert row["comparator"] == "=" and float(row["target_value"]) == 100, tid
+        if row["kind"] == "decrease":
+            assert row["direction"] == "lower", tid
+        if row["unit_raw"] == "%":
+            assert row["unit"] == "percent", tid
+
+
+def test_units_as_written_map_to_their_multiplier(targets: list[dict[str, str]]) -> None:
+    expected = {
+        "亿元": 1e8,
+        "亿美元": 1e8,
+        "万斤": 5000,
+        "万千瓦": 1e4,
+        "万吨": 1e4,
+        "万亩": 1e4,
+        "%": 1,
+        "家": 1,
+    }
+    for row in targets:
+        if row["unit_raw"] in expected:
+            assert float(row["unit_multiplier"]) == expected[row["unit_raw"]], row["target_id"]
+
+
+def test_assessable_within_year_follows_frequency_and_measure(targets: list[dict[str, str]]) -> None:
+    for row in targets:
+        flow = row["frequency"] in {"monthly", "quarterly"} and row["measure"] != "milestone_state"
+        assert (row["assessable_within_year"] == "true") == flow, row["target_id"]
+
+
+def test_aspirational_only_where_the_plan_says_lizheng(targets: list[dict[str, str]]) -> None:
+    for row in targets:
+        if row["aspirational"] == "true":
+            assert "力争" in row["quote"], row["target_id"]
+
+
+def test_every_indicator_is_registered_once(
+    targets: list[dict[str, str]], indicators: list[dict[str, str]]
+) -> None:
+    codes = [row["indicator_code"] for row in indicators]
+    assert len(codes) == len(set(codes))
+    assert {row["indicator_code"] for row in targets} == set(codes)
+    for row in indicators:
+        assert row["source_status"] in {"sourced", "no_source_yet"}
+        assert (row["source_status"] == "sourced") == (row["indicator_code"] in SOURCED), row[
+            "indicator_code"
+        ]
+        assert row["name_zh"] and row["name_en"], row["indicator_code"]
+
+
+def test_every_bureau_is_registered(targets: list[dict[str, str]], indicators: list[dict[str, str]]) -> None:
+    columns, bureaus = read("bureaus.csv")
+    assert columns == ["bureau_code", "name_zh", "name_en"]
+    codes = [row["bureau_code"] for row in bureaus]
+    assert len(codes) == len(set(codes))
+    used = {row["responsible_bureau"] for row in targets} | {row["bureau_code"] for row in indicators}
+    assert used <= set(codes)
+
+
+def test_plan_text_lines_seed_is_the_plan(plan_text: str) -> None:
+    columns, lines = read("plan_text_lines.csv")
+    assert columns == ["line_no", "text"]
+    assert [int(row["line_no"]) for row in lines] == list(range(1, len(lines) + 1))
+    assert "\n".join(row["text"] for row in lines) == plan_text
+
+
+def test_plan_copy_is_the_shared_seed() -> None:
+    shared = ROOT.parent / "shared" / "seeds" / "000_895883010a6915ba.txt"
+    if not shared.exists():
+        pytest.skip("shared seed not present in this checkout")
+    assert PLAN.read_bytes() == shared.read_bytes()
