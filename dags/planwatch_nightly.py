@@ -20,8 +20,6 @@ All business logic lives in the `ingest`, `planwatch` and `expectations` package
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
-
 import pendulum
 from airflow.sdk import Asset, Param, dag, task
 from cosmos import ProfileConfig
@@ -29,18 +27,14 @@ from cosmos.constants import InvocationMode
 from cosmos.operators.local import DbtBuildLocalOperator
 
 from planwatch.dbt_runtime import release_dbt_duckdb
+from planwatch.settings import load_settings
 
-PROJECT_HOME = Path(__file__).resolve().parent.parent
-DBT_DIR = PROJECT_HOME / "dbt_project"
 DUCKDB_POOL = "planwatch_duckdb"  # one slot: DuckDB allows one writing process per file
 SERVING_ASSET = Asset("planwatch_serving_warehouse", uri="file:///planwatch/warehouse/serving.duckdb")
 
 
-def _dbt_env() -> dict[str, str]:
-    from planwatch.settings import load_settings  # light: paths only, no DuckDB
-
-    settings = load_settings()
-    return {"PLANWATCH_BUILD_DB": str(settings.build_db), "PLANWATCH_RAW_DB": str(settings.raw_db)}
+SETTINGS = load_settings()  # paths only: no file is opened at parse time
+DBT_DIR = SETTINGS.dbt_project_dir
 
 
 @dag(
@@ -101,7 +95,7 @@ def planwatch_nightly() -> None:
         install_deps=False,
         callback=release_dbt_duckdb,
         vars={"as_of_month": "{{ ti.xcom_pull(task_ids='prepare')['as_of'] }}"},
-        env=_dbt_env(),
+        env={"PLANWATCH_BUILD_DB": str(SETTINGS.build_db), "PLANWATCH_RAW_DB": str(SETTINGS.raw_db)},
         pool=DUCKDB_POOL,
         trigger_rule="all_done",  # build on whatever loaded: one late bureau must not stop the others
         retries=0,

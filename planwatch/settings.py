@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from ingest.pipeline import IngestPaths
+from ingest.paths import IngestPaths
 
 
 def _find_home() -> Path:

@@ -1,0 +1,113 @@
+"""Shared fixtures: the repository, a private state folder per test, and a local Airflow home."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLES = REPO / "data" / "samples"
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture
+def repo() -> Path:
+    return REPO
+
+
+@dataclass
+class Project:
+    """A planwatch home for one test: its own config, dbt project copy and state folder."""
+
+    home: Path
+    state: Path
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            PLANWATCH_HOME=str(self.home),
+            PLANWATCH_STATE_DIR=str(self.state),
+            PLANWATCH_DATA_ROOT=str(SAMPLES),
+        )
+        env.update(extra)
+        return env
+
+
+def make_project(tmp: Path) -> Project:
+    """Copy what a run reads (config, dbt project, dags) so a test can change it without touching the repo."""
+    home = tmp / "home"
+    home.mkdir()
+    for name in ("config", "dags"):
+        shutil.copytree(REPO / name, home / name)
+    shutil.copytree(REPO / "dbt_project", home / "dbt_project", ignore=shutil.ignore_patterns("target", "logs"))
+    (home / "pyproject.toml").write_text((REPO / "pyproject.toml").read_text())
+    state = tmp / "state"
+    state.mkdir()
+    return Project(home, state)
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
+    proj = make_project(tmp_path)
+    for key, value in proj.env().items():
+        if key.startswith("PLANWATCH_"):
+            monkeypatch.setenv(key, value)
+    return proj
+
+
+@pytest.fixture(scope="session")
+def airflow_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite metadata database for the whole session (migration takes ~10 s)."""
+    home = tmp_path_factory.mktemp("airflow")
+    env = airflow_env(home, None)
+    subprocess.run([str(BIN / "airflow"), "db", "migrate"], env=env, check=True, capture_output=True)
+    subprocess.run(
+        [str(BIN / "airflow"), "pools", "set", "planwatch_duckdb", "1", "duckdb writers"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    return home
+
+
+def airflow_env(airflow_home: Path, project: Project | None) -> dict[str, str]:
+    env = project.env() if project else dict(os.environ)
+    env.update(
+        AIRFLOW_HOME=str(airflow_home),
+        AIRFLOW__CORE__DAGS_FOLDER=str((project.home if project else REPO) / "dags"),
+        AIRFLOW__CORE__LOAD_EXAMPLES="False",
+        AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"sqlite:///{airflow_home / 'airflow.db'}",
+        AIRFLOW__COSMOS__ENABLE_TELEMETRY="False",
+        DO_NOT_TRACK="1",
+    )
+    return env
+
+
+@dataclass
+class RunResult:
+    returncode: int
+    output: str
+    summary: dict
+
+
+def run_nightly(project: Project, airflow_home: Path, as_of: str = "2024-09") -> RunResult:
+    """One real `airflow dags test` of the nightly DAG, as `planwatch run` does it."""
+    logical = datetime.now(UTC).replace(microsecond=0).isoformat()
+    proc = subprocess.run(
+        [str(BIN / "airflow"), "dags", "test", "planwatch_nightly", logical, "-c", json.dumps({"as_of": as_of})],
+        env=airflow_env(airflow_home, project),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    summary_path = project.state / "warehouse" / "runs" / "latest.json"
+    summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}
+    return RunResult(proc.returncode, proc.stdout + proc.stderr, summary)
