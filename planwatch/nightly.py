@@ -85,13 +85,10 @@ def publish(settings: Settings | None = None) -> dict[str, Any]:
 
 
 def report(as_of: str, settings: Settings | None = None) -> dict[str, Any]:
-    from planwatch.report.html import render_html
-    from planwatch.report.queries import read_snapshot
+    from planwatch.report import generate
 
     settings = settings or load_settings()
-    snapshot = read_snapshot(settings.serving_db, parse_month(as_of))
-    html = render_html(snapshot, settings.reports_dir / f"progress_{as_of}.html")
-    return {"html": str(html), "as_of": as_of, "status_counts": snapshot.counts()}
+    return generate(settings.serving_db, parse_month(as_of), settings.reports_dir)
 
 
 def write_run_summary(run_id: str, parts: dict[str, Any], settings: Settings | None = None) -> Path:
