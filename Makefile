@@ -38,6 +38,7 @@ run: install
 	$(VENV)/bin/planwatch run
 
 test: install
+	bash scripts/system_deps.sh
 	$(VENV)/bin/python -m pytest
 
 lint: install
