@@ -20,6 +20,7 @@ All business logic lives in the `ingest`, `planwatch` and `expectations` package
 from __future__ import annotations
 
 from datetime import timedelta
+
 import pendulum
 from airflow.sdk import Asset, Param, dag, task
 from cosmos import ProfileConfig
@@ -102,14 +103,14 @@ def planwatch_nightly() -> None:
     )
 
     @task(pool=DUCKDB_POOL, retries=0)
-    def validate() -> dict:
+    def validate(prepared: dict) -> dict:
         from airflow.exceptions import AirflowFailException
 
         from planwatch.nightly import ValidationFailed
         from planwatch.nightly import validate as run_validation
 
         try:
-            return run_validation()
+            return run_validation(prepared["as_of"])
         except ValidationFailed as exc:
             raise AirflowFailException(f"not published: {exc}") from exc
 
@@ -154,7 +155,7 @@ def planwatch_nightly() -> None:
             raise AirflowFailException("; ".join(problems))
         return parts
 
-    validated = validate()
+    validated = validate(prepared)
     published = publish()
     reported = report(prepared)
     loaded >> dbt_build >> validated >> published >> reported

@@ -1,22 +1,36 @@
-"""Run the suites against the build file before anything is published.
+"""Run the suites and the data-quality rules against the build file before anything is published.
 
 GX's SQL data source on DuckDB fails every expectation with an IndexError (it reads results after the
 connection is returned to the pool), so each dataset is read into a DataFrame from a read-only DuckDB
-connection and validated with GX's pandas data source.
+connection and validated with GX's pandas data source. Results are rendered as GX Data Docs (static HTML)
+and returned as rows for the quality table of the serving warehouse.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from expectations.suites import DATASETS, Dataset, SuiteContext
+from expectations.quality_rules import load_rules, run_rules
+from expectations.suites import SuiteContext, fct_target_progress, keyed_mart, raw_source
+from ingest.registry import Source
 
 log = logging.getLogger(__name__)
+
+# other marts validated when the build has them: name -> key columns
+MART_KEYS: dict[str, list[str]] = {
+    "dim_targets": ["target_id"],
+    "dim_indicators": ["indicator_code"],
+    "dim_bureaus": ["bureau_code"],
+    "fct_section_summary": ["section_no", "as_of_month"],
+    "fct_bureau_summary": ["bureau_code", "as_of_month"],
+}
 
 
 @dataclass(frozen=True)
@@ -28,6 +42,8 @@ class CheckResult:
     failing_rows: int | None
     sample: list[Any] = field(default_factory=list)
     observed: Any = None
+    severity: str = "blocking"
+    detail: str | None = None
 
     def describe(self) -> str:
         where = f"{self.dataset}.{self.column}" if self.column else self.dataset
@@ -38,61 +54,171 @@ class CheckResult:
             text += f", e.g. {self.sample[:5]}"
         if self.observed is not None and self.failing_rows is None:
             text += f" (observed {self.observed})"
+        if self.detail:
+            text += f" [{self.detail}]"
         return text
+
+    def as_row(self, validated_at: datetime) -> dict[str, Any]:
+        return {
+            "dataset": self.dataset,
+            "check_name": self.check,
+            "column_name": self.column,
+            "severity": self.severity,
+            "passed": self.success,
+            "failing_rows": self.failing_rows,
+            "sample": str(self.sample[:5]) if self.sample else None,
+            "detail": self.detail or (str(self.observed) if self.observed is not None else None),
+            "validated_at": validated_at,
+        }
 
 
 @dataclass
 class ValidationReport:
     checks: list[CheckResult]
+    validated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    data_docs: str | None = None
 
     @property
     def success(self) -> bool:
-        return all(c.success for c in self.checks)
+        return not self.blocking_failures
 
     @property
-    def failures(self) -> list[CheckResult]:
-        return [c for c in self.checks if not c.success]
+    def blocking_failures(self) -> list[CheckResult]:
+        return [c for c in self.checks if not c.success and c.severity == "blocking"]
+
+    @property
+    def warnings(self) -> list[CheckResult]:
+        return [c for c in self.checks if not c.success and c.severity == "warning"]
 
     def summary(self) -> str:
-        if self.success:
-            return f"validation passed: {len(self.checks)} checks"
-        lines = [f"validation failed: {len(self.failures)} of {len(self.checks)} checks"]
-        lines += [f"  - {c.describe()}" for c in self.failures]
+        head = (
+            f"validation passed: {len(self.checks)} checks, {len(self.warnings)} warnings"
+            if self.success
+            else f"validation failed: {len(self.blocking_failures)} blocking of {len(self.checks)} checks"
+        )
+        lines = [head]
+        lines += [f"  - {c.describe()}" for c in self.blocking_failures]
+        lines += [f"  - warning: {c.describe()}" for c in self.warnings]
         return "\n".join(lines)
 
-
-def read_context(con: duckdb.DuckDBPyConnection) -> SuiteContext:
-    targets = [r[0] for r in con.execute("select target_id from reference.plan_targets order by 1").fetchall()]
-    statuses = [r[0] for r in con.execute("select status from config.status_rules").fetchall()]
-    months = con.execute("select count(*) from intermediate.int_as_of_months").fetchone()
-    return SuiteContext(target_ids=targets, statuses=statuses, as_of_months=int(months[0]) if months else 0)
+    def rows(self) -> list[dict[str, Any]]:
+        return [c.as_row(self.validated_at) for c in self.checks]
 
 
-def validate_build(build_db: Path, raw_db: Path, datasets: tuple[Dataset, ...] = DATASETS) -> ValidationReport:
-    """Validate every dataset; raw is attached read-only under the name the staging views expect."""
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    query: str
+    params: list[Any]
+    suite: Callable[[SuiteContext], Any]
+
+
+def _previous_rows(serving_db: Path | None, names: list[str]) -> dict[str, int]:
+    if serving_db is None or not serving_db.exists():
+        return {}
+    with duckdb.connect(str(serving_db), read_only=True) as con:
+        tables = {
+            r[0]
+            for r in con.execute(
+                "select table_name from duckdb_tables() where schema_name='marts'"
+            ).fetchall()
+        }
+        return {
+            n: con.execute(f'select count(*) from marts."{n}"').fetchone()[0] for n in names if n in tables
+        }
+
+
+def datasets_for(con: duckdb.DuckDBPyConnection, sources: dict[str, Source]) -> list[Dataset]:
+    datasets = [
+        Dataset(
+            f"raw_{s.id}",
+            "select * from staging.stg_ingest__observations where source_id = ?",
+            [s.id],
+            lambda ctx, s=s: raw_source(s, ctx),
+        )
+        for s in sources.values()
+    ]
+    datasets.append(
+        Dataset("fct_target_progress", "select * from marts.fct_target_progress", [], fct_target_progress)
+    )
+    columns = con.execute(
+        "select table_name, list(column_name) from duckdb_columns() where schema_name = 'marts' group by 1"
+    ).fetchall()
+    present = {name: set(cols) for name, cols in columns}
+    for name, key in MART_KEYS.items():
+        if name in present and set(key) <= present[name]:
+            datasets.append(Dataset(name, f'select * from marts."{name}"', [], keyed_mart(name, key)))
+    return datasets
+
+
+def validate_build(
+    build_db: Path,
+    raw_db: Path,
+    *,
+    sources: dict[str, Source],
+    rules_file: Path,
+    as_of: date,
+    serving_db: Path | None = None,
+    data_docs_dir: Path | None = None,
+    today: date | None = None,
+) -> ValidationReport:
+    """Validate every dataset and rule; raw is attached read-only under the name staging views expect."""
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
+    checks: list[CheckResult] = []
     with duckdb.connect(str(build_db), read_only=True) as con:
         con.execute(f"attach '{raw_db}' as raw (read_only)")
-        suite_ctx = read_context(con)
-        frames = {ds.name: con.execute(ds.query).df() for ds in datasets}
+        datasets = datasets_for(con, sources)
+        targets = [
+            r[0] for r in con.execute("select target_id from reference.plan_targets order by 1").fetchall()
+        ]
+        statuses = [r[0] for r in con.execute("select status from config.status_rules").fetchall()]
+        months = con.execute("select count(*) from intermediate.int_as_of_months").fetchone()
+        frames = {ds.name: con.execute(ds.query, ds.params).df() for ds in datasets}
+        for rule, failing in run_rules(con, load_rules(rules_file), sources, as_of, today or date.today()):
+            checks.append(
+                CheckResult(
+                    dataset="quality_rules",
+                    check=rule.id,
+                    column=None,
+                    success=not failing,
+                    failing_rows=len(failing),
+                    sample=[tuple(str(v) for v in row) for row in failing[:5]],
+                    severity=rule.severity,
+                    detail=rule.description_zh,
+                )
+            )
+    marts = [ds.name for ds in datasets if not ds.name.startswith("raw_")]
+    suite_ctx = SuiteContext(
+        targets, statuses, int(months[0]) if months else 0, _previous_rows(serving_db, marts)
+    )
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     source = context.data_sources.add_pandas(name="build")
-    checks: list[CheckResult] = []
+    definitions = []
     for ds in datasets:
         batch_def = source.add_dataframe_asset(name=ds.name).add_batch_definition_whole_dataframe("whole")
         suite = context.suites.add(ds.suite(suite_ctx))
-        batch = batch_def.get_batch(batch_parameters={"dataframe": frames[ds.name]})
-        result = batch.validate(suite, result_format="SUMMARY")
+        definitions.append(
+            (
+                ds,
+                context.validation_definitions.add(
+                    gx.ValidationDefinition(name=ds.name, data=batch_def, suite=suite)
+                ),
+            )
+        )
+    for ds, definition in definitions:
+        result = definition.run(batch_parameters={"dataframe": frames[ds.name]}, result_format="SUMMARY")
         for r in result.results:
             cfg = r.expectation_config
             assert cfg is not None
             kwargs = cfg.kwargs
-            column = kwargs.get("column") or (",".join(kwargs["column_list"]) if "column_list" in kwargs else None)
+            column = kwargs.get("column") or (
+                ",".join(kwargs["column_list"]) if "column_list" in kwargs else None
+            )
             checks.append(
                 CheckResult(
                     dataset=ds.name,
@@ -105,4 +231,22 @@ def validate_build(build_db: Path, raw_db: Path, datasets: tuple[Dataset, ...] =
                 )
             )
         log.info("%s: %d rows validated", ds.name, len(frames[ds.name]))
-    return ValidationReport(checks)
+    report = ValidationReport(checks)
+    if data_docs_dir is not None:
+        report.data_docs = _build_data_docs(context, data_docs_dir)
+    return report
+
+
+def _build_data_docs(context: Any, out_dir: Path) -> str | None:
+    """Render the run's validation results as GX Data Docs (static HTML) for people."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    context.add_data_docs_site(
+        site_name="planwatch",
+        site_config={
+            "class_name": "SiteBuilder",
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(out_dir)},
+        },
+    )
+    urls = context.build_data_docs(site_names=["planwatch"])
+    return urls.get("planwatch")

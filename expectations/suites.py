@@ -1,63 +1,104 @@
 """Expectation suites as code, one per dataset, named after it.
 
-Each builder takes what it needs to know about the run (the catalog's target ids, the allowed statuses)
-and returns a GX ExpectationSuite. They are plain functions so tests can build and inspect them.
+Raw sources get one suite each (raw_<source_id>), built from their registry entry: the indicators and
+measures it may carry, its units, its periods. Marts get a suite each. Builders are plain functions of a
+SuiteContext so tests can build and inspect them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import great_expectations as gx
 import great_expectations.expectations as gxe
 
-from ingest.registry import MEASURES
+from ingest.registry import MEASURES, Source
+
+RAW_KEY = [
+    "source_id",
+    "indicator_code",
+    "region_code",
+    "period_year",
+    "period_start_month",
+    "period_end_month",
+    "measure",
+    "release_sha256",
+]
+CANONICAL_UNITS = [
+    "yuan", "usd", "percent", "percentage_point", "kw", "kwh", "mu", "kg", "tonne", "km", "m2",
+    "person", "head", "count",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
 class SuiteContext:
-    """What the suites check against, read from the build before validating."""
+    """What the suites check against, read from the build and the previous publish before validating."""
 
     target_ids: Sequence[str]
     statuses: Sequence[str]
     as_of_months: int
+    previous_rows: dict[str, int] = field(default_factory=dict)  # mart -> rows in the serving file
+    row_band: float = 0.5  # a mart may shrink to half or grow to 1/0.5 = 2x of the previous publish
 
 
-def raw_observations(ctx: SuiteContext) -> gx.ExpectationSuite:
-    suite = gx.ExpectationSuite(name="raw_observations")
-    key = [
-        "source_id",
-        "indicator_code",
-        "region_code",
-        "period_year",
-        "period_start_month",
-        "period_end_month",
-        "measure",
-        "release_sha256",
-    ]
-    for column in key:
+def raw_source(source: Source, ctx: SuiteContext) -> gx.ExpectationSuite:
+    suite = gx.ExpectationSuite(name=f"raw_{source.id}")
+    for column in RAW_KEY:
         suite.add_expectation(gxe.ExpectColumnValuesToNotBeNull(column=column))
-    suite.add_expectation(gxe.ExpectCompoundColumnsToBeUnique(column_list=key))
+    suite.add_expectation(gxe.ExpectCompoundColumnsToBeUnique(column_list=RAW_KEY))
+    codes = [m.code for m in source.indicators]
+    suite.add_expectation(gxe.ExpectColumnValuesToBeInSet(column="indicator_code", value_set=codes))
     suite.add_expectation(gxe.ExpectColumnValuesToBeInSet(column="measure", value_set=list(MEASURES)))
-    suite.add_expectation(gxe.ExpectColumnValuesToBeBetween(column="period_start_month", min_value=1, max_value=12))
-    suite.add_expectation(gxe.ExpectColumnValuesToBeBetween(column="period_end_month", min_value=1, max_value=12))
+    suite.add_expectation(gxe.ExpectColumnValuesToBeInSet(column="unit", value_set=CANONICAL_UNITS))
+    for column in ("period_start_month", "period_end_month"):
+        suite.add_expectation(gxe.ExpectColumnValuesToBeBetween(column=column, min_value=1, max_value=12))
     suite.add_expectation(
         gxe.ExpectColumnPairValuesAToBeGreaterThanB(
             column_A="period_end_month", column_B="period_start_month", or_equal=True
         )
     )
-    # growth rates beyond ±100% in a district's headline indicators are a unit or decimal error
+    suite.add_expectation(
+        gxe.ExpectColumnValuesToBeBetween(column="period_year", min_value=2000, max_value=2100)
+    )
+    # a district's growth rates beyond -100%..+300% are a unit or decimal-point error, not news
     suite.add_expectation(
         gxe.ExpectColumnValuesToBeBetween(
             column="value",
             min_value=-100,
-            max_value=100,
+            max_value=300,
             row_condition='measure.str.endswith("growth_pct")',
             condition_parser="pandas",
         )
     )
+    suite.add_expectation(
+        gxe.ExpectColumnValuesToBeBetween(
+            column="value",
+            min_value=0,
+            max_value=100,
+            row_condition='measure == "rate_pct"',
+            condition_parser="pandas",
+        )
+    )
+    suite.add_expectation(
+        gxe.ExpectColumnValuesToBeBetween(
+            column="value",
+            min_value=0,
+            row_condition='measure.isin(["ytd_value", "month_value", "level", "count_ytd"])',
+            condition_parser="pandas",
+        )
+    )
     return suite
+
+
+def _row_band(suite: gx.ExpectationSuite, name: str, ctx: SuiteContext) -> None:
+    previous = ctx.previous_rows.get(name)
+    if previous:
+        suite.add_expectation(
+            gxe.ExpectTableRowCountToBeBetween(
+                min_value=int(previous * ctx.row_band), max_value=int(previous / ctx.row_band) + 1
+            )
+        )
 
 
 def fct_target_progress(ctx: SuiteContext) -> gx.ExpectationSuite:
@@ -66,24 +107,29 @@ def fct_target_progress(ctx: SuiteContext) -> gx.ExpectationSuite:
         suite.add_expectation(gxe.ExpectColumnValuesToNotBeNull(column=column))
     suite.add_expectation(gxe.ExpectCompoundColumnsToBeUnique(column_list=["target_id", "as_of_month"]))
     suite.add_expectation(gxe.ExpectColumnValuesToBeInSet(column="status", value_set=list(ctx.statuses)))
-    suite.add_expectation(gxe.ExpectColumnDistinctValuesToEqualSet(column="target_id", value_set=list(ctx.target_ids)))
-    expected_rows = len(ctx.target_ids) * ctx.as_of_months
-    suite.add_expectation(gxe.ExpectTableRowCountToEqual(value=expected_rows))
-    suite.add_expectation(gxe.ExpectColumnValuesToBeBetween(column="time_benchmark", min_value=0, max_value=1))
-    suite.add_expectation(gxe.ExpectColumnValuesToBeBetween(column="completion_rate", min_value=0, max_value=20))
+    suite.add_expectation(
+        gxe.ExpectColumnDistinctValuesToEqualSet(column="target_id", value_set=list(ctx.target_ids))
+    )
+    suite.add_expectation(gxe.ExpectTableRowCountToEqual(value=len(ctx.target_ids) * ctx.as_of_months))
+    suite.add_expectation(
+        gxe.ExpectColumnValuesToBeBetween(column="time_benchmark", min_value=0, max_value=1)
+    )
+    suite.add_expectation(
+        gxe.ExpectColumnValuesToBeBetween(column="completion_rate", min_value=0, max_value=20)
+    )
+    _row_band(suite, "fct_target_progress", ctx)
     return suite
 
 
-@dataclass(frozen=True)
-class Dataset:
-    """A dataset to validate: the query that reads it from the build file and its suite."""
+def keyed_mart(name: str, key: list[str]) -> object:
+    """A suite for any other mart: its key is unique and not null, its size near the previous publish."""
 
-    name: str
-    query: str
-    suite: Callable[[SuiteContext], gx.ExpectationSuite]
+    def build(ctx: SuiteContext) -> gx.ExpectationSuite:
+        suite = gx.ExpectationSuite(name=name)
+        for column in key:
+            suite.add_expectation(gxe.ExpectColumnValuesToNotBeNull(column=column))
+        suite.add_expectation(gxe.ExpectCompoundColumnsToBeUnique(column_list=key))
+        _row_band(suite, name, ctx)
+        return suite
 
-
-DATASETS: tuple[Dataset, ...] = (
-    Dataset("raw_observations", "select * from staging.stg_ingest__observations", raw_observations),
-    Dataset("fct_target_progress", "select * from marts.fct_target_progress", fct_target_progress),
-)
+    return build

@@ -1,11 +1,11 @@
 """planwatch: the one command people type.
 
-  planwatch run                      run the nightly pipeline once through Airflow on the configured data
-  planwatch report [--as-of YYYY-MM] regenerate the progress report from the serving warehouse
-  planwatch publish list|rollback    list published warehouses, or serve an earlier one again
-  planwatch sources list|check       show the source registry and each source's last load, or validate it
-  planwatch samples generate         regenerate the bundled sample releases (deterministic)
-  planwatch plan extract|diff        turn a plan text into a draft target catalog, compare with the reviewed one
+planwatch run                      run the nightly pipeline once through Airflow on the configured data
+planwatch report [--as-of YYYY-MM] regenerate the progress report from the serving warehouse
+planwatch publish list|rollback    list published warehouses, or serve an earlier one again
+planwatch sources list|check       show the source registry and each source's last load, or validate it
+planwatch samples generate         regenerate the bundled sample releases (deterministic)
+planwatch plan extract|diff        turn a plan text into a draft target catalog, compare with the reviewed one
 """
 
 from __future__ import annotations
@@ -40,7 +40,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
     print(f"planwatch: nightly run for as-of {as_of} (Airflow log: {log_file})", flush=True)
     ensure_metadata_db(settings, env, log_file)
     logical_date = datetime.now(UTC).replace(microsecond=0).isoformat()
-    cmd = [airflow_bin(), "dags", "test", "planwatch_nightly", logical_date, "-c", json.dumps({"as_of": as_of})]
+    cmd = [
+        airflow_bin(),
+        "dags",
+        "test",
+        "planwatch_nightly",
+        logical_date,
+        "-c",
+        json.dumps({"as_of": as_of}),
+    ]
     with log_file.open("a") as out:
         proc = subprocess.run(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
     elapsed = time.monotonic() - started
@@ -53,7 +61,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if not ok:
         tail = log_file.read_text(encoding="utf-8", errors="replace").splitlines()[-40:]
         errors = [line for line in tail if "ERROR" in line or "Exception" in line or "failed" in line]
-        print("\nlast errors from the Airflow log:\n  " + "\n  ".join(errors[-12:] or tail[-12:]), file=sys.stderr)
+        print(
+            "\nlast errors from the Airflow log:\n  " + "\n  ".join(errors[-12:] or tail[-12:]),
+            file=sys.stderr,
+        )
         return proc.returncode or 1
     return 0
 
@@ -73,7 +84,9 @@ def _format_summary(summary: dict, serving_db: Path, ok: bool, elapsed: float) -
     )
     rep = summary.get("report") or {}
     if counts := rep.get("status_counts"):
-        lines.append(f"  targets as of {rep.get('as_of')}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        lines.append(
+            f"  targets as of {rep.get('as_of')}: " + ", ".join(f"{k} {v}" for k, v in counts.items())
+        )
     if summary.get("publish"):
         lines.append(f"  serving warehouse: {serving_db} (publish {summary['publish']['publish_id']})")
     else:
@@ -89,9 +102,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
     settings = load_settings()
     as_of = args.as_of
     if as_of is None:
-        from planwatch.report.queries import latest_as_of
-
         import duckdb
+
+        from planwatch.report.queries import latest_as_of
 
         with duckdb.connect(str(settings.serving_db), read_only=True) as con:
             as_of = f"{latest_as_of(con):%Y-%m}"
@@ -178,7 +191,9 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--as-of", help="as-of month YYYY-MM (default: the latest in the warehouse)")
     rep.set_defaults(func=_cmd_report)
 
-    pub = sub.add_parser("publish", help="published warehouse files").add_subparsers(dest="action", required=True)
+    pub = sub.add_parser("publish", help="published warehouse files").add_subparsers(
+        dest="action", required=True
+    )
     pub.add_parser("list", help="list kept publishes; * marks the one being served").set_defaults(
         func=_cmd_publish_list
     )
@@ -207,7 +222,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
     try:
         return int(args.func(args))
     except (PlanwatchError, LookupError, ValueError, OSError) as exc:

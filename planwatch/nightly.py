@@ -65,23 +65,45 @@ def ensure_raw(settings: Settings | None = None) -> None:
         pass
 
 
-def validate(settings: Settings | None = None) -> dict[str, Any]:
+def validate(as_of: str, settings: Settings | None = None) -> dict[str, Any]:
+    """Validate the build; the results are kept for the publish step's quality table and Data Docs."""
     from expectations.runner import validate_build
 
     settings = settings or load_settings()
-    report = validate_build(settings.build_db, settings.raw_db)
+    report = validate_build(
+        settings.build_db,
+        settings.raw_db,
+        sources=load_registry(settings.sources_dir),
+        rules_file=settings.config_dir / "quality_rules.yml",
+        as_of=parse_month(as_of),
+        serving_db=settings.serving_db,
+        data_docs_dir=settings.reports_dir / "data_docs",
+    )
     log.info(report.summary())
+    settings.runs_dir.mkdir(parents=True, exist_ok=True)
+    checks_file = settings.runs_dir / "validation.json"
+    checks_file.write_text(json.dumps(report.rows(), ensure_ascii=False, default=str), encoding="utf-8")
     if not report.success:
         raise ValidationFailed(report.summary())
-    return {"checks": len(report.checks), "passed": True}
+    return {
+        "checks": len(report.checks),
+        "warnings": [c.describe() for c in report.warnings],
+        "passed": True,
+        "data_docs": report.data_docs,
+    }
 
 
 def publish(settings: Settings | None = None) -> dict[str, Any]:
     from planwatch import publish as publishing
 
     settings = settings or load_settings()
-    result = publishing.publish(settings.build_db, settings.serving_db, settings.published_dir, settings.keep_published)
-    return {"publish_id": result.publish_id, "serving_db": str(result.path)}
+    checks_file = settings.runs_dir / "validation.json"
+    quality = json.loads(checks_file.read_text(encoding="utf-8")) if checks_file.exists() else []
+    result = publishing.publish(
+        settings.build_db, settings.serving_db, settings.published_dir, settings.keep_published, quality
+    )
+    parquet = publishing.export_parquet(settings.serving_db, settings.warehouse_dir / "parquet")
+    return {"publish_id": result.publish_id, "serving_db": str(result.path), "parquet": str(parquet)}
 
 
 def report(as_of: str, settings: Settings | None = None) -> dict[str, Any]:

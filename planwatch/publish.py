@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +22,9 @@ import duckdb
 log = logging.getLogger(__name__)
 
 SERVED_SCHEMAS = ("marts", "reference", "config")
+VIEW_SCHEMAS = ("serving",)  # stable, human-named views for BI tools over the tables above
+# dbt qualifies relations with the build file's catalog name; in the serving file they must resolve locally
+_BUILD_QUALIFIER = re.compile(r'"?build"?\.(?="?(?:marts|reference|config)"?\.)')
 _PUBLISH_ID = re.compile(r"^\d{8}T\d{6}\d{6}Z$")
 
 
@@ -42,8 +46,9 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_serving_copy(build_db: Path, target: Path) -> None:
-    """Copy the served schemas of the build into a fresh DuckDB file (compact, no staging views)."""
+def write_serving_copy(build_db: Path, target: Path, quality: list[dict] | None = None) -> None:
+    """Copy the served schemas of the build into a fresh DuckDB file (compact, no staging views), with
+    the serving views re-pointed at the local tables and the night's quality results beside them."""
     if target.exists():
         target.unlink()
     con = duckdb.connect(str(target))
@@ -62,7 +67,29 @@ def write_serving_copy(build_db: Path, target: Path) -> None:
         for schema, table in tables:
             con.execute(f'create schema if not exists "{schema}"')
             con.execute(f'create table "{schema}"."{table}" as select * from build."{schema}"."{table}"')
+        views = con.execute(
+            """
+            select schema_name, view_name, sql from duckdb_views()
+            where database_name = 'build' and schema_name in (select unnest(?)) and not internal
+            order by all
+            """,
+            [list(VIEW_SCHEMAS)],
+        ).fetchall()
+        comments = con.execute(
+            """
+            select schema_name, table_name, column_name, comment from duckdb_columns()
+            where database_name = 'build' and comment is not null
+              and schema_name in (select unnest(?))
+            """,
+            [list(SERVED_SCHEMAS + VIEW_SCHEMAS)],
+        ).fetchall()
         con.execute("detach build")
+        for schema, _view, sql in views:
+            con.execute(f'create schema if not exists "{schema}"')
+            con.execute(_BUILD_QUALIFIER.sub("", sql))
+        for schema, table, column, comment in comments:
+            con.execute(f'comment on column "{schema}"."{table}"."{column}" is ?', [comment])
+        write_quality_table(con, quality or [])
         con.execute("checkpoint")
     finally:
         con.close()
@@ -70,12 +97,43 @@ def write_serving_copy(build_db: Path, target: Path) -> None:
         os.fsync(fh.fileno())
 
 
-def publish(build_db: Path, serving_db: Path, published_dir: Path, keep: int = 5) -> Published:
+QUALITY_COLUMNS = {
+    "dataset": "varchar",
+    "check_name": "varchar",
+    "column_name": "varchar",
+    "severity": "varchar",
+    "passed": "boolean",
+    "failing_rows": "bigint",
+    "sample": "varchar",
+    "detail": "varchar",
+    "validated_at": "timestamptz",
+}
+
+
+def write_quality_table(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
+    """quality.check_results: one row per dataset and check of the validation this publish passed."""
+    con.execute("create schema if not exists quality")
+    cols = ", ".join(f"{name} {typ}" for name, typ in QUALITY_COLUMNS.items())
+    con.execute(f"create table quality.check_results ({cols})")
+    if rows:
+        con.executemany(
+            f"insert into quality.check_results values ({', '.join('?' for _ in QUALITY_COLUMNS)})",
+            [[row.get(name) for name in QUALITY_COLUMNS] for row in rows],
+        )
+
+
+def publish(
+    build_db: Path,
+    serving_db: Path,
+    published_dir: Path,
+    keep: int = 5,
+    quality: list[dict] | None = None,
+) -> Published:
     published_dir.mkdir(parents=True, exist_ok=True)
     publish_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     staged = serving_db.with_name(f".{serving_db.name}.{publish_id}.tmp")
     try:
-        write_serving_copy(build_db, staged)
+        write_serving_copy(build_db, staged, quality)
         staged.chmod(0o444)  # served read-only: BI tools must never write to it
         archived = published_dir / f"{publish_id}.duckdb"
         os.link(staged, archived)
@@ -87,6 +145,30 @@ def publish(build_db: Path, serving_db: Path, published_dir: Path, keep: int = 5
     prune(published_dir, keep)
     log.info("published %s -> %s", publish_id, serving_db)
     return Published(publish_id, serving_db)
+
+
+def export_parquet(serving_db: Path, out_dir: Path) -> Path:
+    """Every mart as Parquet, for tools that cannot read DuckDB; the folder is swapped in whole."""
+    staged = out_dir.with_name(f".{out_dir.name}.tmp")
+    if staged.exists():
+        shutil.rmtree(staged)
+    staged.mkdir(parents=True)
+    with duckdb.connect(str(serving_db), read_only=True) as con:
+        tables = con.execute(
+            "select schema_name, table_name from duckdb_tables() where schema_name in ('marts', 'quality')"
+        ).fetchall()
+        for schema, table in tables:
+            target = staged / f"{table}.parquet"
+            con.execute(f'copy (select * from "{schema}"."{table}") to \'{target}\' (format parquet)')
+    old = out_dir.with_name(f".{out_dir.name}.old")
+    if out_dir.exists():
+        if old.exists():
+            shutil.rmtree(old)
+        os.replace(out_dir, old)
+    os.replace(staged, out_dir)
+    if old.exists():
+        shutil.rmtree(old)
+    return out_dir
 
 
 def list_published(published_dir: Path) -> list[str]:

@@ -47,7 +47,9 @@ def make_project(tmp: Path) -> Project:
     home.mkdir()
     for name in ("config", "dags"):
         shutil.copytree(REPO / name, home / name)
-    shutil.copytree(REPO / "dbt_project", home / "dbt_project", ignore=shutil.ignore_patterns("target", "logs"))
+    shutil.copytree(
+        REPO / "dbt_project", home / "dbt_project", ignore=shutil.ignore_patterns("target", "logs")
+    )
     (home / "pyproject.toml").write_text((REPO / "pyproject.toml").read_text())
     state = tmp / "state"
     state.mkdir()
@@ -102,7 +104,15 @@ def run_nightly(project: Project, airflow_home: Path, as_of: str = "2024-09") ->
     """One real `airflow dags test` of the nightly DAG, as `planwatch run` does it."""
     logical = datetime.now(UTC).replace(microsecond=0).isoformat()
     proc = subprocess.run(
-        [str(BIN / "airflow"), "dags", "test", "planwatch_nightly", logical, "-c", json.dumps({"as_of": as_of})],
+        [
+            str(BIN / "airflow"),
+            "dags",
+            "test",
+            "planwatch_nightly",
+            logical,
+            "-c",
+            json.dumps({"as_of": as_of}),
+        ],
         env=airflow_env(airflow_home, project),
         capture_output=True,
         text=True,

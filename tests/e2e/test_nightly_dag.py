@@ -26,13 +26,17 @@ def test_nightly_run_publishes_and_a_rerun_changes_nothing(project: Project, air
     raw = project.state / "warehouse" / "raw.duckdb"
     assert serving.exists()
     assert first.summary["validation"]["passed"] is True
-    assert {"stats_monthly_report", "commerce_foreign_investment"} <= {s["source_id"] for s in first.summary["sources"]}
+    assert {"stats_monthly_report", "commerce_foreign_investment"} <= {
+        s["source_id"] for s in first.summary["sources"]
+    }
     assert Path(first.summary["report"]["html"]).exists()
 
     progress = _rows(serving, MART_QUERY)
     n_targets = _rows(serving, "select count(*) from reference.plan_targets")[0][0]
     assert len(progress) == n_targets * 9  # every target for every as-of month 2024-01..09
-    statuses = dict(_rows(serving, "select target_id, status from marts.fct_target_progress where as_of_month_no = 9"))
+    statuses = dict(
+        _rows(serving, "select target_id, status from marts.fct_target_progress where as_of_month_no = 9")
+    )
     assert statuses["T2024-002"] in {"on_track", "at_risk", "off_track"}  # 固定资产投资 has data
     raw_rows = _rows(raw, "select count(*) from observations")[0][0]
     landing_files = sorted(p.name for p in (project.state / "landing").rglob("*") if p.is_file())
@@ -46,7 +50,9 @@ def test_nightly_run_publishes_and_a_rerun_changes_nothing(project: Project, air
     assert second.summary["publish"]["publish_id"] != first.summary["publish"]["publish_id"]
 
 
-def test_a_wrong_mart_is_not_published_and_the_run_fails_with_the_check(project: Project, airflow_home: Path) -> None:
+def test_a_wrong_mart_is_not_published_and_the_run_fails_with_the_check(
+    project: Project, airflow_home: Path
+) -> None:
     good = run_nightly(project, airflow_home)
     assert good.returncode == 0, good.output[-3000:]
     serving = project.state / "warehouse" / "serving.duckdb"
@@ -59,7 +65,9 @@ def test_a_wrong_mart_is_not_published_and_the_run_fails_with_the_check(project:
     model.write_text(model.read_text().replace("cast(status as varchar) as status,", "'bogus' as status,"))
     yml = project.home / "dbt_project" / "models" / "marts" / "progress" / "_progress__models.yml"
     text = yml.read_text()
-    start = text.index("          - relationships:\n              arguments:\n                to: ref('status_rules')")
+    start = text.index(
+        "          - relationships:\n              arguments:\n                to: ref('status_rules')"
+    )
     end = text.index("field: status\n", start) + len("field: status\n")
     yml.write_text(text[:start] + text[end:])
 

@@ -1,0 +1,196 @@
+"""Data-quality rules declared in config/quality_rules.yml (after DHIS2's validation rules).
+
+Each rule kind is one SQL query over the latest vintage of the raw observations in the build; a query
+returns the failing rows. GX expectations check one dataset's shape; these rules check what only a
+statistician would: relations between indicators, year-to-date logic, outliers, and release calendars.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Literal
+
+import duckdb
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ingest.errors import RegistryError
+from ingest.registry import Source
+
+LATEST = """
+    select * from staging.stg_ingest__observations
+    qualify row_number() over (
+        partition by source_id, indicator_code, region_code, period_year, period_start_month,
+                     period_end_month, measure
+        order by release_date desc, loaded_at desc) = 1
+"""
+
+
+class Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    kind: Literal["not_greater_than", "ytd_monotonic", "modified_zscore", "completeness", "timeliness"]
+    severity: Literal["blocking", "warning"]
+    description_zh: str
+    left: str | None = None
+    right: str | None = None
+    measure: str | None = None
+    measures: list[str] = Field(default_factory=list)
+    threshold: Annotated[float, Field(gt=0)] = 3.5
+    min_years: Annotated[int, Field(ge=2)] = 3
+
+
+def load_rules(path: Path) -> list[Rule]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        rules = [Rule.model_validate(r) for r in data["rules"]]
+    except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
+        raise RegistryError(f"{path}: expected a 'rules:' list of rule entries ({exc})") from exc
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise RegistryError(f"{path}: invalid rule: {problems}") from exc
+    for rule in rules:
+        if rule.kind == "not_greater_than" and not (rule.left and rule.right and rule.measure):
+            raise RegistryError(f"{path}: rule {rule.id}: not_greater_than needs left, right and measure")
+    return rules
+
+
+def _not_greater_than(con: duckdb.DuckDBPyConnection, rule: Rule, **_: object) -> list[tuple]:
+    return con.execute(
+        f"""
+        with latest as ({LATEST})
+        select l.region_code, l.period_year, l.period_end_month, l.value as left_value, r.value as right_value
+        from latest l join latest r
+          on l.region_code = r.region_code and l.period_year = r.period_year
+         and l.period_start_month = r.period_start_month and l.period_end_month = r.period_end_month
+         and l.measure = r.measure
+        where l.indicator_code = ? and r.indicator_code = ? and l.measure = ? and l.value > r.value
+        order by all
+        """,
+        [rule.left, rule.right, rule.measure],
+    ).fetchall()
+
+
+def _ytd_monotonic(con: duckdb.DuckDBPyConnection, rule: Rule, **_: object) -> list[tuple]:
+    return con.execute(
+        f"""
+        with latest as ({LATEST}),
+        ordered as (
+            select source_id, indicator_code, region_code, measure, period_year, period_end_month, value,
+                   lag(value) over (partition by source_id, indicator_code, region_code, measure, period_year
+                                    order by period_end_month) as previous_value
+            from latest where period_start_month = 1 and measure in (select unnest(?))
+        )
+        select source_id, indicator_code, period_year, period_end_month, previous_value, value
+        from ordered where value < previous_value order by all
+        """,
+        [rule.measures],
+    ).fetchall()
+
+
+def _modified_zscore(con: duckdb.DuckDBPyConnection, rule: Rule, **_: object) -> list[tuple]:
+    """Iglewicz-Hoaglin modified z-score of a value against the same month of earlier years."""
+    return con.execute(
+        f"""
+        with latest as ({LATEST}),
+        pairs as (
+            select cur.indicator_code, cur.measure, cur.period_year, cur.period_end_month,
+                   cur.value, old.value as old_value
+            from latest as cur
+            join latest as old
+              on old.indicator_code = cur.indicator_code and old.measure = cur.measure
+             and old.region_code = cur.region_code
+             and old.period_start_month = cur.period_start_month
+             and old.period_end_month = cur.period_end_month
+             and old.period_year < cur.period_year
+            where cur.measure in (select unnest(?))
+        ),
+        centre as (
+            select indicator_code, measure, period_year, period_end_month,
+                   any_value(value) as value, median(old_value) as med, count(*) as years
+            from pairs group by all
+        ),
+        spread as (
+            select p.indicator_code, p.measure, p.period_year, p.period_end_month,
+                   median(abs(p.old_value - c.med)) as mad
+            from pairs as p join centre as c using (indicator_code, measure, period_year, period_end_month)
+            group by all
+        )
+        select indicator_code, measure, period_year, period_end_month, value, med,
+               0.6745 * (value - med) / mad as z
+        from centre join spread using (indicator_code, measure, period_year, period_end_month)
+        where years >= ? and mad > 0 and abs(0.6745 * (value - med) / mad) > ?
+        order by all
+        """,
+        [rule.measures, rule.min_years, rule.threshold],
+    ).fetchall()
+
+
+def _completeness(
+    con: duckdb.DuckDBPyConnection, rule: Rule, *, sources: dict[str, Source], as_of: date, **_: object
+) -> list[tuple]:
+    """Monthly sources: every month of the as-of year up to the as-of month (1-2月 as one) has data."""
+    failing = []
+    for source in sources.values():
+        if source.release.frequency != "monthly":
+            continue
+        have = {
+            r[0]
+            for r in con.execute(
+                "select distinct period_end_month from staging.stg_ingest__observations "
+                "where source_id = ? and period_year = ?",
+                [source.id, as_of.year],
+            ).fetchall()
+        }
+        expected = [m for m in range(2, as_of.month + 1)]
+        missing = [m for m in expected if m not in have]
+        if missing:
+            failing.append((source.id, as_of.year, ",".join(f"{m}月" for m in missing)))
+    return failing
+
+
+def _timeliness(
+    con: duckdb.DuckDBPyConnection,
+    rule: Rule,
+    *,
+    sources: dict[str, Source],
+    as_of: date,
+    today: date,
+    **_: object,
+) -> list[tuple]:
+    """The release for the as-of period arrived within freshness_warn_days of its calendar date."""
+    failing = []
+    for source in sources.values():
+        cal = source.release
+        if cal.frequency != "monthly":
+            continue
+        month = as_of.month + cal.lag_months
+        due = date(as_of.year + (month - 1) // 12, (month - 1) % 12 + 1, min(cal.day_of_month, 28))
+        row = con.execute(
+            "select min(release_date) from staging.stg_ingest__observations "
+            "where source_id = ? and period_year = ? and period_end_month = ?",
+            [source.id, as_of.year, as_of.month],
+        ).fetchone()
+        released = row[0] if row else None
+        late_by = ((released or today) - due).days
+        if late_by > cal.freshness_warn_days:
+            failing.append((source.id, f"{as_of:%Y-%m}", str(due), str(released or "未发布"), late_by))
+    return failing
+
+
+CHECKS: dict[str, Callable[..., list[tuple]]] = {
+    "not_greater_than": _not_greater_than,
+    "ytd_monotonic": _ytd_monotonic,
+    "modified_zscore": _modified_zscore,
+    "completeness": _completeness,
+    "timeliness": _timeliness,
+}
+
+
+def run_rules(
+    con: duckdb.DuckDBPyConnection, rules: list[Rule], sources: dict[str, Source], as_of: date, today: date
+) -> list[tuple[Rule, list[tuple]]]:
+    return [(rule, CHECKS[rule.kind](con, rule, sources=sources, as_of=as_of, today=today)) for rule in rules]
