@@ -9,7 +9,7 @@ Every night at 02:00 Asia/Shanghai:
    only its own source;
 3. **dbt_build** (astronomer-cosmos, one `dbt build` of the whole project) builds `warehouse/build.duckdb`;
 4. **validate** runs the Great Expectations suites on the build, read-only;
-5. **publish** atomically replaces `warehouse/serving.duckdb` (only after validation passed);
+5. **publish** atomically replaces `warehouse/planwatch.duckdb` (only after validation passed);
 6. **report** writes the progress page from the serving file;
 7. **finalize** writes the run summary and fails the run, with the reasons, if any step failed.
 
@@ -31,7 +31,7 @@ from planwatch.dbt_runtime import release_dbt_duckdb
 from planwatch.settings import load_settings
 
 DUCKDB_POOL = "planwatch_duckdb"  # one slot: DuckDB allows one writing process per file
-SERVING_ASSET = Asset("planwatch_serving_warehouse", uri="file:///planwatch/warehouse/serving.duckdb")
+SERVING_ASSET = Asset("planwatch_serving_warehouse", uri="file:///planwatch/warehouse/planwatch.duckdb")
 
 
 SETTINGS = load_settings()  # paths only: no file is opened at parse time

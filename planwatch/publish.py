@@ -23,8 +23,15 @@ log = logging.getLogger(__name__)
 
 SERVED_SCHEMAS = ("marts", "reference", "config")
 VIEW_SCHEMAS = ("serving",)  # stable, human-named views for BI tools over the tables above
-# dbt qualifies relations with the build file's catalog name; in the serving file they must resolve locally
-_BUILD_QUALIFIER = re.compile(r'"?build"?\.(?="?(?:marts|reference|config)"?\.)')
+
+
+def _strip_catalog(sql: str, catalog: str) -> str:
+    """dbt qualifies relations with the build file's catalog (its file stem); in the serving file the
+    views must resolve against the local tables instead."""
+    pattern = re.compile(rf'"?{re.escape(catalog)}"?\.(?="?(?:marts|reference|config)"?\.)')
+    return pattern.sub("", sql)
+
+
 _PUBLISH_ID = re.compile(r"^\d{8}T\d{6}\d{6}Z$")
 
 
@@ -86,9 +93,10 @@ def write_serving_copy(build_db: Path, target: Path, quality: list[dict] | None 
         con.execute("detach build")
         for schema, _view, sql in views:
             con.execute(f'create schema if not exists "{schema}"')
-            con.execute(_BUILD_QUALIFIER.sub("", sql))
+            con.execute(_strip_catalog(sql, build_db.stem))
         for schema, table, column, comment in comments:
-            con.execute(f'comment on column "{schema}"."{table}"."{column}" is ?', [comment])
+            quoted = "'" + str(comment).replace("'", "''") + "'"  # COMMENT ON takes no parameters
+            con.execute(f'comment on column "{schema}"."{table}"."{column}" is {quoted}')
         write_quality_table(con, quality or [])
         con.execute("checkpoint")
     finally:
@@ -130,6 +138,8 @@ def publish(
     quality: list[dict] | None = None,
 ) -> Published:
     published_dir.mkdir(parents=True, exist_ok=True)
+    for stale in serving_db.parent.glob(f".{serving_db.name}.*.tmp"):
+        stale.unlink()  # left by a publish that was killed; never the serving file itself
     publish_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     staged = serving_db.with_name(f".{serving_db.name}.{publish_id}.tmp")
     try:

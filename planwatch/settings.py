@@ -70,7 +70,9 @@ class Settings:
 
     @property
     def serving_db(self) -> Path:
-        return self.warehouse_dir / "serving.duckdb"
+        """The published warehouse BI tools read. Named so that its catalog ("planwatch") differs from
+        every schema in it (a file called serving.duckdb makes `serving.x` ambiguous in DuckDB)."""
+        return self.warehouse_dir / "planwatch.duckdb"
 
     @property
     def published_dir(self) -> Path:

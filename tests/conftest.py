@@ -121,3 +121,38 @@ def run_nightly(project: Project, airflow_home: Path, as_of: str = "2024-09") ->
     summary_path = project.state / "warehouse" / "runs" / "latest.json"
     summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}
     return RunResult(proc.returncode, proc.stdout + proc.stderr, summary)
+
+
+@dataclass
+class Warehouse:
+    """A raw file loaded with the sample data and a dbt build of it, made once per test session."""
+
+    raw_db: Path
+    build_db: Path
+    state: Path
+
+
+@pytest.fixture(scope="session")
+def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
+    state = tmp_path_factory.mktemp("warehouse_state")
+    env = dict(
+        os.environ, PLANWATCH_STATE_DIR=str(state), PLANWATCH_DATA_ROOT=str(SAMPLES), PLANWATCH_HOME=str(REPO)
+    )
+    code = (
+        "from planwatch.nightly import ensure_raw, ingest_one, source_ids\n"
+        "ensure_raw()\n"
+        "for s in source_ids(): ingest_one(s, '2024-09')\n"
+    )
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True)
+    raw, build = state / "warehouse" / "raw.duckdb", state / "warehouse" / "build.duckdb"
+    env.update(PLANWATCH_RAW_DB=str(raw), PLANWATCH_BUILD_DB=str(build))
+    proc = subprocess.run(
+        [str(BIN / "dbt"), "build", "--profiles-dir", ".", "--vars", '{"as_of_month": "2024-09"}',
+         "--target-path", str(state / "dbt_target"), "--log-path", str(state / "dbt_logs")],
+        cwd=REPO / "dbt_project",
+        env=env,
+        capture_output=True,
+        text=True,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    return Warehouse(raw, build, state)

@@ -22,7 +22,7 @@ def _rows(db: Path, sql: str) -> list[tuple]:
 def test_nightly_run_publishes_and_a_rerun_changes_nothing(project: Project, airflow_home: Path) -> None:
     first = run_nightly(project, airflow_home)
     assert first.returncode == 0, first.output[-3000:]
-    serving = project.state / "warehouse" / "serving.duckdb"
+    serving = project.state / "warehouse" / "planwatch.duckdb"
     raw = project.state / "warehouse" / "raw.duckdb"
     assert serving.exists()
     assert first.summary["validation"]["passed"] is True
@@ -55,7 +55,7 @@ def test_a_wrong_mart_is_not_published_and_the_run_fails_with_the_check(
 ) -> None:
     good = run_nightly(project, airflow_home)
     assert good.returncode == 0, good.output[-3000:]
-    serving = project.state / "warehouse" / "serving.duckdb"
+    serving = project.state / "warehouse" / "planwatch.duckdb"
     before = _rows(serving, MART_QUERY)
     inode = serving.stat().st_ino
 
