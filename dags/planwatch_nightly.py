@@ -22,16 +22,48 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import Asset, Param, dag, task
+from airflow.sdk import (
+    Asset,
+    AssetAlias,
+    ExceptionRetryPolicy,
+    Param,
+    RetryAction,
+    RetryRule,
+    dag,
+    get_current_context,
+    task,
+)
 from cosmos import ProfileConfig
 from cosmos.constants import InvocationMode
 from cosmos.operators.local import DbtBuildLocalOperator
 
+from planwatch.alerts import notify_failure
 from planwatch.dbt_runtime import release_dbt_duckdb
 from planwatch.settings import load_settings
 
 DUCKDB_POOL = "planwatch_duckdb"  # one slot: DuckDB allows one writing process per file
 SERVING_ASSET = Asset("planwatch_serving_warehouse", uri="file:///planwatch/warehouse/planwatch.duckdb")
+SOURCES_ALIAS = AssetAlias("planwatch_sources")  # one Asset per registry entry, added at run time
+
+# Transient fetch faults are retried with backoff; bad data and configuration fail at once (a retry
+# cannot fix a wrong file, and the alert should go out before the leadership meeting, not after).
+FETCH_RETRY_POLICY = ExceptionRetryPolicy(
+    rules=[
+        RetryRule(
+            exception="ingest.errors.TransientFetchError", action=RetryAction.RETRY, reason="transient fetch"
+        ),
+        RetryRule(
+            exception=[
+                "ingest.errors.FetchError",
+                "ingest.errors.ReleaseError",
+                "ingest.errors.RegistryError",
+            ],
+            action=RetryAction.FAIL,
+            reason="not retryable: bad data, missing file or configuration",
+        ),
+    ],
+    default=RetryAction.DEFAULT,
+)
 
 
 SETTINGS = load_settings()  # paths only: no file is opened at parse time
@@ -53,6 +85,7 @@ DBT_DIR = SETTINGS.dbt_project_dir
         "retry_delay": timedelta(minutes=2),
         "retry_exponential_backoff": True,
         "max_retry_delay": timedelta(minutes=30),
+        "on_failure_callback": notify_failure,
     },
 )
 def planwatch_nightly() -> None:
@@ -70,16 +103,28 @@ def planwatch_nightly() -> None:
     def source_list(prepared: dict) -> list[dict]:
         return [{"source_id": s, "as_of": prepared["as_of"]} for s in prepared["sources"]]
 
-    @task(pool=DUCKDB_POOL, map_index_template="{{ task.op_kwargs['source_id'] }}")
+    @task(
+        pool=DUCKDB_POOL,
+        map_index_template="{{ task.op_kwargs['source_id'] }}",
+        retries=3,
+        retry_policy=FETCH_RETRY_POLICY,
+        outlets=[SOURCES_ALIAS],
+    )
     def ingest_source(source_id: str, as_of: str) -> dict:
         from airflow.exceptions import AirflowFailException
 
         from planwatch.nightly import SourceRejected, ingest_one
 
         try:
-            return ingest_one(source_id, as_of)
+            result = ingest_one(source_id, as_of)
         except SourceRejected as exc:
             raise AirflowFailException(str(exc)) from exc  # bad data: retrying cannot help
+        if result["releases_new"]:
+            events = get_current_context()["outlet_events"]
+            events[SOURCES_ALIAS].add(
+                Asset(f"planwatch_source_{source_id}", uri=f"planwatch://source/{source_id}")
+            )
+        return result
 
     prepared = prepare()
     loaded = ingest_source.expand_kwargs(source_list(prepared))
@@ -128,8 +173,11 @@ def planwatch_nightly() -> None:
 
     @task(trigger_rule="all_done", retries=0)
     def finalize(prepared: dict | None, ti=None, run_id: str | None = None) -> dict:  # noqa: ANN001
+        import json
+
         from airflow.exceptions import AirflowFailException
 
+        from planwatch.alerts import record_run_event
         from planwatch.nightly import write_run_summary
 
         sources = (prepared or {}).get("sources", [])
@@ -144,6 +192,9 @@ def planwatch_nightly() -> None:
             "report": ti.xcom_pull(task_ids="report"),
         }
         write_run_summary(run_id or "unknown", parts)
+        record_run_event(
+            "planwatch_nightly", run_id or "unknown", "run_finished", detail=json.dumps(parts, default=str)
+        )
         problems = []
         if parts["failed_sources"]:
             problems.append(f"sources not loaded: {', '.join(parts['failed_sources'])}")

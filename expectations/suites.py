@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import great_expectations as gx
 import great_expectations.expectations as gxe
+from great_expectations.expectations.row_conditions import Column
 
 from ingest.registry import MEASURES, Source
 
@@ -67,8 +68,7 @@ def raw_source(source: Source, ctx: SuiteContext) -> gx.ExpectationSuite:
             column="value",
             min_value=-100,
             max_value=300,
-            row_condition='measure.str.endswith("growth_pct")',
-            condition_parser="pandas",
+            row_condition=Column("measure").is_in(["ytd_growth_pct", "month_growth_pct"]),
         )
     )
     suite.add_expectation(
@@ -76,16 +76,14 @@ def raw_source(source: Source, ctx: SuiteContext) -> gx.ExpectationSuite:
             column="value",
             min_value=0,
             max_value=100,
-            row_condition='measure == "rate_pct"',
-            condition_parser="pandas",
+            row_condition=Column("measure") == "rate_pct",
         )
     )
     suite.add_expectation(
         gxe.ExpectColumnValuesToBeBetween(
             column="value",
             min_value=0,
-            row_condition='measure.isin(["ytd_value", "month_value", "level", "count_ytd"])',
-            condition_parser="pandas",
+            row_condition=Column("measure").is_in(["ytd_value", "month_value", "level", "count_ytd"]),
         )
     )
     return suite

@@ -187,6 +187,12 @@ def list_published(published_dir: Path) -> list[str]:
     return sorted(p.stem for p in published_dir.glob("*.duckdb") if _PUBLISH_ID.match(p.stem))
 
 
+def latest_publish_time(published_dir: Path) -> datetime | None:
+    """When the newest kept publish was made (its id is a UTC timestamp)."""
+    ids = list_published(published_dir)
+    return datetime.strptime(ids[-1], "%Y%m%dT%H%M%S%fZ").replace(tzinfo=UTC) if ids else None
+
+
 def current_publish_id(serving_db: Path, published_dir: Path) -> str | None:
     if not serving_db.exists():
         return None

@@ -1,0 +1,94 @@
+"""The validation gate on a real dbt build of the sample data: passes clean, blocks bad raw data."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from expectations.quality_rules import load_rules
+from expectations.runner import validate_build
+from ingest.errors import RegistryError
+from ingest.registry import load_registry
+from tests.conftest import REPO, Warehouse
+
+pytestmark = pytest.mark.slow
+SOURCES = load_registry(REPO / "config" / "sources")
+RULES = REPO / "config" / "quality_rules.yml"
+
+
+def _validate(wh: Warehouse, raw: Path, tmp_path: Path | None = None):
+    return validate_build(
+        wh.build_db,
+        raw,
+        sources=SOURCES,
+        rules_file=RULES,
+        as_of=date(2024, 9, 1),
+        data_docs_dir=tmp_path / "docs" if tmp_path else None,
+        today=date(2024, 10, 31),
+    )
+
+
+def _tampered_raw(wh: Warehouse, tmp_path: Path, sql: str) -> Path:
+    raw = tmp_path / "raw.duckdb"
+    shutil.copyfile(wh.raw_db, raw)
+    with duckdb.connect(str(raw)) as con:
+        con.execute(sql)
+    return raw
+
+
+def test_the_sample_build_passes_and_renders_data_docs(built_warehouse: Warehouse, tmp_path: Path) -> None:
+    report = _validate(built_warehouse, built_warehouse.raw_db, tmp_path)
+    assert report.success, report.summary()
+    datasets = {c.dataset for c in report.checks}
+    assert {f"raw_{s}" for s in SOURCES} | {"fct_target_progress", "quality_rules"} <= datasets
+    assert (tmp_path / "docs" / "index.html").exists()
+    rows = report.rows()
+    assert len(rows) == len(report.checks) and {"dataset", "check_name", "passed"} <= rows[0].keys()
+
+
+def test_a_growth_rate_off_by_a_decimal_point_blocks_publishing(
+    built_warehouse: Warehouse, tmp_path: Path
+) -> None:
+    raw = _tampered_raw(
+        built_warehouse,
+        tmp_path,
+        """update observations set value = 590 where indicator_code = 'retail_sales'
+           and measure = 'ytd_growth_pct' and period_year = 2024 and period_end_month = 9""",
+    )
+    report = _validate(built_warehouse, raw)
+    assert not report.success
+    failure = next(c for c in report.blocking_failures if c.dataset == "raw_stats_monthly_report")
+    assert failure.check == "expect_column_values_to_be_between" and failure.column == "value"
+    assert failure.failing_rows == 1 and failure.sample == [590.0]
+    assert "raw_stats_monthly_report.value" in report.summary()
+
+
+def test_tech_investment_above_fai_breaks_a_cross_indicator_rule(
+    built_warehouse: Warehouse, tmp_path: Path
+) -> None:
+    raw = _tampered_raw(
+        built_warehouse,
+        tmp_path,
+        """update observations set value = 999 where indicator_code = 'industrial_tech_investment'
+           and measure = 'ytd_value' and period_year = 2024 and period_end_month = 6""",
+    )
+    report = _validate(built_warehouse, raw)
+    names = {c.check for c in report.blocking_failures}
+    assert "tech_investment_within_fai" in names
+    assert "ytd_flow_never_decreases" in names  # 999 in June, ~120 in July
+    rule = next(c for c in report.blocking_failures if c.check == "tech_investment_within_fai")
+    assert rule.failing_rows == 1 and "2024" in rule.sample[0]
+
+
+def test_a_rule_file_with_a_mistake_is_named(tmp_path: Path) -> None:
+    bad = tmp_path / "rules.yml"
+    bad.write_text("rules:\n  - {id: x, kind: not_greater_than, severity: blocking, description_zh: d}\n")
+    with pytest.raises(RegistryError, match="needs left, right and measure"):
+        load_rules(bad)
+    bad.write_text("rules:\n  - {id: x, kind: nonsense, severity: blocking, description_zh: d}\n")
+    with pytest.raises(RegistryError, match=r"rules\.yml: invalid rule: kind"):
+        load_rules(bad)
