@@ -60,7 +60,7 @@ DBT = S.dbt_project_dir
 def bench_cosmos_per_model():
     DbtTaskGroup(
         group_id="dbt",
-        project_config=ProjectConfig(dbt_project_path=DBT, manifest_path=MANIFEST,
+        project_config=ProjectConfig(dbt_project_path=DBT, manifest_path=__MANIFEST_PATH__,
                                      env_vars={"PLANWATCH_BUILD_DB": str(S.build_db), "PLANWATCH_RAW_DB": str(S.raw_db)},
                                      dbt_vars={"as_of_month": "2024-09"}),
         profile_config=ProfileConfig(profile_name="planwatch", target_name="build",
@@ -157,8 +157,8 @@ def main() -> None:
                 capture_output=True,
             )  # fmt: skip
             per_model_file = dags / "bench_cosmos_per_model.py"
-            per_model_file.write_text(PER_MODEL_DAG.replace("MANIFEST", repr(str(target / "manifest.json"))))
-            per_model = [dags_test("bench_cosmos_per_model", per_model_file, env) for _ in range(args.rounds)]
+            per_model_file.write_text(PER_MODEL_DAG.replace("__MANIFEST_PATH__", repr(str(target / "manifest.json"))))
+            per_model = [dags_test("bench_cosmos_per_model", per_model_file, floor_env) for _ in range(args.rounds)]
             results["per_model_dbt_only_s"] = per_model
             results["per_model_median_s"] = statistics.median(per_model)
             results["ratio_per_model_to_floor"] = statistics.median(per_model) / statistics.median(floor)
