@@ -1,0 +1,347 @@
+"""The Excel workbook 目标任务完成情况表_YYYY-MM.xlsx, laid out as government offices lay out such tables.
+
+A 汇总 sheet first (counts by status per section and per bureau, share on track, the status legend), then one
+sheet per section of the plan (一、经济运行 …). Written with openpyxl; figures stay numbers (the 超/欠 and
+≥ signs are number formats), so the sheet can be re-computed or filtered in Excel.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from planwatch.report import summary
+from planwatch.report.colours import rgb as _rgb
+from planwatch.report.colours import text_colour_on
+from planwatch.report.queries import ProgressSnapshot
+
+log = logging.getLogger(__name__)
+
+TITLE_FONT = Font(name="黑体", size=16, bold=True)
+NOTE_FONT = Font(name="宋体", size=10, color="57606A")
+HEADER_FONT = Font(name="黑体", size=11, bold=True)
+BODY_FONT = Font(name="宋体", size=11)
+SMALL_FONT = Font(name="宋体", size=9, color="57606A")
+HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
+TOTAL_FILL = PatternFill("solid", fgColor="F3F5F8")
+THIN = Side(style="thin", color="8C959F")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
+RIGHT = Alignment(horizontal="right", vertical="center")
+
+PERCENT = "0.0%"
+DECIMAL = "#,##0.00"
+INTEGER = "#,##0"
+GROWTH = "0.0"
+GAP = '"超"0.0;"欠"0.0;0.0'
+COMPARATOR_SIGNS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "~": "≈", "=": ""}
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    width: float
+    key: str
+
+
+def section_columns(month_no: int) -> list[Column]:
+    done = "1月完成值" if month_no == 1 else f"1-{month_no}月完成值"
+    return [
+        Column("序号", 6, "seq"),
+        Column("指标", 30, "indicator_name"),
+        Column("单位", 8, "unit_raw"),
+        Column("目标值", 12, "target_value"),
+        Column(done, 13, "actual_value"),
+        Column("完成率", 9, "completion_rate"),
+        Column("序时进度", 9, "time_benchmark"),
+        Column("超/欠序时进度(百分点)", 12, "gap_pp"),
+        Column("同比增长(%)", 10, "ytd_growth_pct"),
+        Column("责任单位", 14, "bureau_name"),
+        Column("状态", 10, "status"),
+        Column("备注", 42, "note"),
+        Column("目标编号", 11, "target_id"),
+    ]
+
+
+HEADER_ROW = 3  # title, section line, header
+
+
+def workbook_name(snapshot: ProgressSnapshot) -> str:
+    return f"目标任务完成情况表_{snapshot.as_of:%Y-%m}.xlsx"
+
+
+def as_of_words(snapshot: ProgressSnapshot) -> str:
+    return f"{snapshot.as_of.year}年{snapshot.as_of.month}月"
+
+
+def sheet_title(name: str) -> str:
+    """Excel forbids []:*?/\\ in sheet names and allows 31 characters."""
+    return re.sub(r"[\[\]:*?/\\]", "", name)[:31]
+
+
+def _value_format(row: dict[str, Any]) -> str:
+    values = [v for v in (row.get("target_value"), row.get("actual_value")) if v is not None]
+    return INTEGER if values and all(float(v).is_integer() for v in values) else DECIMAL
+
+
+def _note(row: dict[str, Any], month_no: int) -> str:
+    parts = [row.get("status_reason") or ""]
+    data_month = row.get("data_month_no")
+    if data_month and data_month != month_no:
+        parts.append(f"数据期1-{data_month}月")
+    if row.get("source_id"):
+        released = f",{row['release_date']:%Y-%m-%d}发布" if row.get("release_date") else ""
+        parts.append(f"来源:{row['source_id']}{released}")
+    return ";".join(p for p in parts if p)
+
+
+def _title(ws: Worksheet, text: str, width: int) -> None:
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
+    cell = ws.cell(1, 1, text)
+    cell.font = TITLE_FONT
+    cell.alignment = CENTER
+    ws.row_dimensions[1].height = 30
+
+
+def _note_line(ws: Worksheet, row: int, text: str, width: int, lines: int = 1) -> None:
+    # Excel does not grow a merged row to fit wrapped text, so the caller says how many lines it needs
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
+    cell = ws.cell(row, 1, text)
+    cell.font = NOTE_FONT
+    cell.alignment = LEFT
+    ws.row_dimensions[row].height = 6 + 14 * lines
+
+
+def _header(ws: Worksheet, row: int, headers: list[str], fills: dict[int, PatternFill] | None = None) -> None:
+    for col, text in enumerate(headers, start=1):
+        cell = ws.cell(row, col, text)
+        cell.font = HEADER_FONT
+        cell.fill = HEADER_FILL
+        cell.alignment = CENTER
+        cell.border = BORDER
+        if fills and col in fills:
+            cell.fill = fills[col]
+            cell.font = Font(
+                name="黑体", size=11, bold=True, color=text_colour_on(fills[col].fgColor.rgb[-6:])
+            )
+    ws.row_dimensions[row].height = 32
+
+
+def _print_setup(ws: Worksheet, title_rows: str) -> None:
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = title_rows
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.oddFooter.center.text = "第 &P 页,共 &N 页"
+
+
+class StatusStyles:
+    """Fill and font per status, from config.status_rules (colour_hex), so colours stay configuration."""
+
+    def __init__(self, rules: list[dict[str, Any]]) -> None:
+        self.labels = {r["status"]: r["label_zh"] for r in rules}
+        self.fills: dict[str, PatternFill] = {}
+        self.fonts: dict[str, Font] = {}
+        for rule in rules:
+            rgb = _rgb(rule.get("colour_hex"))
+            self.fills[rule["status"]] = PatternFill("solid", fgColor=rgb)
+            self.fonts[rule["status"]] = Font(name="黑体", size=11, bold=True, color=text_colour_on(rgb))
+
+    def apply(self, cell: Any, status: str, fallback_label: str | None, fallback_colour: str | None) -> None:
+        cell.value = self.labels.get(status) or fallback_label or status
+        fill = self.fills.get(status) or PatternFill("solid", fgColor=_rgb(fallback_colour))
+        cell.fill = fill
+        cell.font = self.fonts.get(status) or Font(
+            name="黑体", size=11, bold=True, color=text_colour_on(fill.fgColor.rgb[-6:])
+        )
+        cell.alignment = CENTER
+
+
+def _section_sheet(
+    wb: Workbook,
+    snapshot: ProgressSnapshot,
+    no: int,
+    name: str,
+    rows: list[dict[str, Any]],
+    styles: StatusStyles,
+) -> None:
+    month_no = snapshot.as_of.month
+    columns = section_columns(month_no)
+    ws = wb.create_sheet(sheet_title(name))
+    _title(ws, f"{snapshot.title}目标任务完成情况表(截至{as_of_words(snapshot)})", len(columns))
+    heading = snapshot.section_headings.get(no, "")
+    line = f"{name}" + (f":{heading}" if heading else "")
+    _note_line(
+        ws, 2, f"{line}    序时进度 {month_no}/12 = {month_no / 12:.1%}    共{len(rows)}项", len(columns)
+    )
+    _header(ws, HEADER_ROW, [c.header for c in columns])
+    for i, row in enumerate(rows, start=1):
+        r = HEADER_ROW + i
+        values = dict(row, seq=i, note=_note(row, month_no))
+        for col, column in enumerate(columns, start=1):
+            cell = ws.cell(r, col)
+            cell.border = BORDER
+            cell.font = BODY_FONT
+            if column.key == "status":
+                styles.apply(cell, row["status"], row.get("status_label_zh"), row.get("status_colour"))
+                continue
+            value = values.get(column.key)
+            cell.value = value
+            if column.key == "target_value":
+                sign = COMPARATOR_SIGNS.get(row.get("comparator") or "", "")
+                cell.number_format = f'"{sign}"{_value_format(row)}' if sign else _value_format(row)
+                if row.get("kind") == "decrease":
+                    cell.number_format = (
+                        '"同比下降"'  # the value (0) stays for formulas; the words are the target
+                    )
+                if value is None:
+                    cell.value = "—"
+            elif column.key == "actual_value":
+                cell.number_format = _value_format(row)
+            elif column.key in ("completion_rate", "time_benchmark"):
+                cell.number_format = PERCENT
+            elif column.key == "gap_pp":
+                cell.number_format = GAP
+            elif column.key == "ytd_growth_pct":
+                cell.number_format = GROWTH
+            if column.key in ("indicator_name", "note", "bureau_name"):
+                cell.alignment = LEFT
+            elif column.key in ("seq", "unit_raw", "target_id"):
+                cell.alignment = CENTER
+            else:
+                cell.alignment = RIGHT if value is not None else CENTER
+            if column.key in ("note", "target_id"):
+                cell.font = SMALL_FONT
+    for col, column in enumerate(columns, start=1):
+        ws.column_dimensions[get_column_letter(col)].width = column.width
+    last = HEADER_ROW + len(rows)
+    ws.freeze_panes = ws.cell(HEADER_ROW + 1, 3)  # header rows and 序号/指标 stay in view
+    ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(columns))}{max(last, HEADER_ROW + 1)}"
+    _print_setup(ws, f"1:{HEADER_ROW}")
+
+
+def _summary_table(
+    ws: Worksheet,
+    start: int,
+    caption: str,
+    label: str,
+    groups: list[summary.Group],
+    total: summary.Group | None,
+    snapshot: ProgressSnapshot,
+    styles: StatusStyles,
+) -> int:
+    statuses = [r["status"] for r in snapshot.status_rules]
+    headers = [
+        "序号",
+        label,
+        "目标数",
+        *[styles.labels[s] for s in statuses],
+        "可评估",
+        "达序时",
+        "达序时比例",
+    ]
+    cap = ws.cell(start, 1, caption)
+    cap.font = HEADER_FONT
+    ws.row_dimensions[start].height = 24
+    fills = {4 + i: styles.fills[s] for i, s in enumerate(statuses)}
+    _header(ws, start + 1, headers, fills)
+    rows = [*groups, total] if total else list(groups)
+    r = start + 1
+    for i, group in enumerate(rows, start=1):
+        r += 1
+        is_total = group is total
+        values: list[Any] = [
+            "" if is_total else i,
+            group.name,
+            group.total,
+            *[group.counts.get(s, 0) for s in statuses],
+            group.judged,
+            group.on_track,
+            group.share_on_track,
+        ]
+        for col, value in enumerate(values, start=1):
+            cell = ws.cell(r, col, value)
+            cell.border = BORDER
+            cell.font = HEADER_FONT if is_total else BODY_FONT
+            cell.alignment = LEFT if col == 2 else CENTER
+            if is_total:
+                cell.fill = TOTAL_FILL
+        share = ws.cell(r, len(values))
+        share.number_format = PERCENT
+        if group.share_on_track is None:
+            share.value = "—"
+    return r
+
+
+def _summary_sheet(wb: Workbook, snapshot: ProgressSnapshot, styles: StatusStyles) -> None:
+    ws = wb.active
+    assert ws is not None
+    ws.title = "汇总"
+    statuses = [r["status"] for r in snapshot.status_rules]
+    width = 3 + len(statuses) + 3
+    everything = summary.overall(snapshot)
+    _title(ws, f"{snapshot.title}目标任务完成情况汇总(截至{as_of_words(snapshot)})", width)
+    share = f"{everything.share_on_track:.1%}" if everything.share_on_track is not None else "—"
+    _note_line(
+        ws,
+        2,
+        f"共{everything.total}项目标,当前可评估{everything.judged}项,其中达到序时进度{everything.on_track}项,"
+        f"占{share};序时进度{snapshot.as_of.month}/12 = {snapshot.as_of.month / 12:.1%}。"
+        "达序时比例 = (已完成 + 序时推进) / 可评估目标数。",
+        width,
+        lines=2,
+    )
+    r = _summary_table(
+        ws, 4, "一、分领域完成情况", "领域", summary.by_section(snapshot), everything, snapshot, styles
+    )
+    r = _summary_table(
+        ws, r + 2, "二、分责任单位完成情况", "责任单位", summary.by_bureau(snapshot), None, snapshot, styles
+    )
+    r += 2
+    ws.cell(r, 1, "三、状态说明").font = HEADER_FONT
+    for rule in snapshot.status_rules:
+        r += 1
+        styles.apply(ws.cell(r, 2), rule["status"], rule["label_zh"], rule.get("colour_hex"))
+        ws.cell(r, 2).border = BORDER
+        ws.merge_cells(start_row=r, start_column=3, end_row=r, end_column=width)
+        desc = ws.cell(r, 3, rule.get("description_zh") or "")
+        desc.font = BODY_FONT
+        desc.alignment = LEFT
+    widths = [6, 26, 8, *[10] * len(statuses), 8, 8, 11]
+    for col, w in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(col)].width = w
+    ws.freeze_panes = "A3"
+    _print_setup(ws, "1:2")
+
+
+def write_workbook(snapshot: ProgressSnapshot, out: Path) -> Path:
+    """Write the workbook to out (a temporary file first, then renamed, so readers never see half a file)."""
+    styles = StatusStyles(snapshot.status_rules)
+    wb = Workbook()
+    _summary_sheet(wb, snapshot, styles)
+    names = summary.section_names(snapshot)
+    for no, name in sorted(names.items()):
+        rows = [r for r in snapshot.rows if int(r["section_no"]) == no]
+        _section_sheet(wb, snapshot, no, name, rows, styles)
+    wb.properties.title = f"{snapshot.title}目标任务完成情况表(截至{as_of_words(snapshot)})"
+    wb.properties.creator = "planwatch"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    wb.save(tmp)
+    tmp.replace(out)
+    log.info("wrote %s (%d targets, %d section sheets)", out, len(snapshot.rows), len(names))
+    return out
