@@ -73,6 +73,31 @@ def bench_cosmos_per_model():
 bench_cosmos_per_model()
 """
 
+SINGLE_TASK_DAG = """
+import pendulum
+from airflow.sdk import dag
+from cosmos import ProfileConfig
+from cosmos.constants import InvocationMode
+from cosmos.operators.local import DbtBuildLocalOperator
+from planwatch.dbt_runtime import release_dbt_duckdb
+from planwatch.settings import load_settings
+
+S = load_settings()
+
+@dag(schedule=None, start_date=pendulum.datetime(2024, 1, 1, tz="UTC"), catchup=False)
+def bench_cosmos_single_task():
+    DbtBuildLocalOperator(
+        task_id="dbt_build", project_dir=str(S.dbt_project_dir), install_deps=False,
+        profile_config=ProfileConfig(profile_name="planwatch", target_name="build",
+                                     profiles_yml_filepath=str(S.dbt_project_dir / "profiles.yml")),
+        invocation_mode=InvocationMode.DBT_RUNNER, vars={"as_of_month": "2024-09"},
+        env={"PLANWATCH_BUILD_DB": str(S.build_db), "PLANWATCH_RAW_DB": str(S.raw_db)},
+        callback=release_dbt_duckdb,
+    )
+
+bench_cosmos_single_task()
+"""
+
 
 def _env(airflow_home: Path, state: Path, dags: Path) -> dict[str, str]:
     return dict(
@@ -157,8 +182,17 @@ def main() -> None:
                 capture_output=True,
             )  # fmt: skip
             per_model_file = dags / "bench_cosmos_per_model.py"
-            per_model_file.write_text(PER_MODEL_DAG.replace("__MANIFEST_PATH__", repr(str(target / "manifest.json"))))
-            per_model = [dags_test("bench_cosmos_per_model", per_model_file, floor_env) for _ in range(args.rounds)]
+            per_model_file.write_text(
+                PER_MODEL_DAG.replace("__MANIFEST_PATH__", repr(str(target / "manifest.json")))
+            )
+            single_file = dags / "bench_cosmos_single_task.py"
+            single_file.write_text(SINGLE_TASK_DAG)
+            per_model, single = [], []
+            for _ in range(args.rounds):
+                single.append(dags_test("bench_cosmos_single_task", single_file, floor_env))
+                per_model.append(dags_test("bench_cosmos_per_model", per_model_file, floor_env))
+            results["single_task_dbt_only_s"] = single
+            results["single_task_median_s"] = statistics.median(single)
             results["per_model_dbt_only_s"] = per_model
             results["per_model_median_s"] = statistics.median(per_model)
             results["ratio_per_model_to_floor"] = statistics.median(per_model) / statistics.median(floor)
@@ -175,6 +209,10 @@ def main() -> None:
         f"  ({results['ratio_warm_to_floor']:.2f}x floor)"
     )
     if args.per_model:
+        print(
+            f"dbt alone as one cosmos build task:        {results['single_task_median_s']:.1f} s"
+            f"  ({results['single_task_median_s'] / results['floor_median_s']:.2f}x floor)"
+        )
         print(
             f"dbt alone as one cosmos task per node:     {results['per_model_median_s']:.1f} s"
             f"  ({results['ratio_per_model_to_floor']:.2f}x floor)"

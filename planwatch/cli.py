@@ -93,6 +93,12 @@ def _format_summary(summary: dict, serving_db: Path, ok: bool, elapsed: float) -
         lines.append(f"  serving warehouse: not replaced ({serving_db})")
     if rep.get("html"):
         lines.append(f"  report: {rep['html']}")
+    if rep.get("xlsx"):
+        lines.append(f"  workbook: {rep['xlsx']}")
+    warnings = (validation or {}).get("warnings") or []
+    if warnings:
+        lines.append(f"  quality warnings ({len(warnings)}), published anyway:")
+        lines += [f"    - {w[:160]}" for w in warnings[:5]]
     return "\n".join(lines)
 
 
@@ -109,7 +115,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         with duckdb.connect(str(settings.serving_db), read_only=True) as con:
             as_of = f"{latest_as_of(con):%Y-%m}"
     out = report(as_of, settings)
-    print(f"report for {as_of}: {out['html']}")
+    print(f"report for {as_of}:\n  {out['html']}\n  {out.get('xlsx', '')}".rstrip())
     return 0
 
 
