@@ -126,7 +126,10 @@ def keyed_mart(name: str, key: list[str]) -> object:
         suite = gx.ExpectationSuite(name=name)
         for column in key:
             suite.add_expectation(gxe.ExpectColumnValuesToNotBeNull(column=column))
-        suite.add_expectation(gxe.ExpectCompoundColumnsToBeUnique(column_list=key))
+        if len(key) == 1:
+            suite.add_expectation(gxe.ExpectColumnValuesToBeUnique(column=key[0]))
+        else:
+            suite.add_expectation(gxe.ExpectCompoundColumnsToBeUnique(column_list=key))
         _row_band(suite, name, ctx)
         return suite
 

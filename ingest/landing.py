@@ -69,8 +69,14 @@ class Landing:
             os.replace(tmp.name, target)
             target.chmod(0o444)
         previous = self.latest_for(source_id, location)
-        entry = ManifestEntry(source_id, location, fetched_at, sha, len(content), str(rel), etag, last_modified)
-        if previous is None or previous.sha256 != sha or (previous.etag, previous.last_modified) != (etag, last_modified):
+        entry = ManifestEntry(
+            source_id, location, fetched_at, sha, len(content), str(rel), etag, last_modified
+        )
+        if (
+            previous is None
+            or previous.sha256 != sha
+            or (previous.etag, previous.last_modified) != (etag, last_modified)
+        ):
             with self._manifest_path(source_id).open("a", encoding="utf-8") as fh:
                 fh.write(json.dumps(asdict(entry), ensure_ascii=False) + "\n")
             return entry

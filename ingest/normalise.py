@@ -6,13 +6,16 @@ small amount of domain knowledge no library carries (how 统计月报 write peri
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
 
 import cn2an
 
-MISSING_MARKERS = frozenset({"", "—", "——", "-", "--", "…", "……", "...", "空", "/", "×", "x", "nan", "none", "null"})
+MISSING_MARKERS = frozenset(
+    {"", "—", "——", "-", "--", "…", "……", "...", "空", "/", "×", "x", "nan", "none", "null"}
+)
 
 
 class NormaliseError(ValueError):
@@ -21,6 +24,9 @@ class NormaliseError(ValueError):
 
 def to_halfwidth(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
+
+
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 
 def parse_number(raw: object) -> float | None:
@@ -33,15 +39,19 @@ def parse_number(raw: object) -> float | None:
         if raw != raw:  # NaN from a spreadsheet reader is an empty cell
             return None
         return float(raw)
-    text = to_halfwidth(str(raw)).strip()
-    if text.lower() in MISSING_MARKERS:
+    text = to_halfwidth(str(raw)).strip().replace("\u2212", "-")  # U+2212 minus from typeset tables
+    if text.lower() in MISSING_MARKERS or re.fullmatch(r"\.{3,}|-{2,}", text):  # NFKC turns …… into ......
         return None
     text = text.replace(",", "").replace(" ", "").replace("%", "")
-    if re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", text):
+    if _PLAIN_NUMBER.fullmatch(text):
         return float(text)
+    if re.search(r"\d", text):
+        # digits mixed with anything else (150.2亿, 约0.15, 1.5万) are refused: the column already carries
+        # a unit, and reading 150.2亿 as 1.502e10 in a 亿元 column would be off by 1e8 without a word
+        raise NormaliseError(f"{raw!r} is not a number (digits mixed with other characters)")
     try:
-        # cn2an handles 一百二十, 两千, 负三点五 and mixed forms such as 1.5万
-        return float(cn2an.cn2an(text, "smart"))
+        # cn2an reads Chinese numerals written out: 一百二十, 两千, 负三点五
+        return float(cn2an.cn2an(text, "normal"))
     except (ValueError, KeyError) as exc:
         raise NormaliseError(f"{raw!r} is not a number") from exc
 
@@ -69,6 +79,12 @@ _QUARTER_WORDS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3
 
 
 def parse_period(raw: object, default_year: int | None = None) -> Period:
+    """Read the period labels bureaus use (cached: a release repeats the same few labels many times)."""
+    return _parse_period(str(raw), default_year)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_period(raw: str, default_year: int | None) -> Period:
     """Read the period labels bureaus use.
 
     Year-to-date forms (1-2月, 1—3月, 1-3季度, 上半年, 全年) start in January; single months (2024-03,
@@ -86,6 +102,8 @@ def parse_period(raw: object, default_year: int | None = None) -> Period:
         raise NormaliseError(f"period {raw!r} has no year")
     if rest in ("", "年", "全年", "年度", "1-12月", "1-4季度"):
         return Period(year, 1, 12)
+    if m2 := re.fullmatch(r"前([二三四2-4])季度", rest):  # 前三季度 = 1-3季度
+        return Period(year, 1, 3 * _QUARTER_WORDS[m2.group(1)])
     if rest in ("上半年", "1-2季度"):
         return Period(year, 1, 6)
     if rest == "下半年":
@@ -154,11 +172,16 @@ _UNITS: dict[str, tuple[str, float]] = {
     "头": ("head", 1.0),
     "万头": ("head", 1e4),
 }
-_COUNT_UNITS = "家个项座场套辆张户处件宗次所条"
+_COUNT_UNITS = "家个项座场套辆张户处件宗次所条起"
 
 
 def parse_unit(raw: object) -> Unit:
-    text = to_halfwidth(str(raw or "")).strip().strip("()()[]")
+    return _parse_unit(str(raw or ""))
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_unit(raw: str) -> Unit:
+    text = re.sub(r"^[(\[]|[)\]]$", "", to_halfwidth(raw).strip())
     if text in _UNITS:
         canonical, mult = _UNITS[text]
         return Unit(text, canonical, mult)

@@ -53,20 +53,26 @@ def _auth_headers(source: Source) -> dict[str, str]:
     if source.credentials.env:
         token = os.environ.get(source.credentials.env)
         if not token:
-            raise ReleaseError(Location(source.id), f"environment variable {source.credentials.env} is not set")
+            raise ReleaseError(
+                Location(source.id), f"environment variable {source.credentials.env} is not set"
+            )
         return {"Authorization": f"Bearer {token}"}
     from airflow.sdk import BaseHook  # only when a source uses a connection; keeps ingest usable alone
 
-    conn = BaseHook.get_connection(source.credentials.airflow_conn_id)
+    conn = BaseHook.get_connection(source.credentials.airflow_conn_id or "")
     return {"Authorization": f"Bearer {conn.password}"}
 
 
-def _release_date(parsed: date | None, entry: ManifestEntry) -> date:
+def _release_date(parsed: date | None, entry: ManifestEntry, source: Source, year: int, month: int) -> date:
+    """The date a release became public: as the release says it, else the server's Last-Modified, else
+    the day the release calendar says it appears (so a backfill of old releases does not date them all
+    today), but never later than the day it was fetched."""
     if parsed:
         return parsed
     if entry.last_modified:
         return parsedate_to_datetime(entry.last_modified).date()
-    return datetime.fromisoformat(entry.fetched_at).date()
+    fetched = datetime.fromisoformat(entry.fetched_at).date()
+    return min(fetched, source.expected_release_date(year, month))
 
 
 def ingest_source(
@@ -130,7 +136,7 @@ def ingest_source(
                     landing_path=entry.path,
                     size_bytes=entry.size,
                     fetched_at=datetime.fromisoformat(entry.fetched_at),
-                    release_date=_release_date(parsed.release_date, entry),
+                    release_date=_release_date(parsed.release_date, entry, source, year, month),
                 )
                 rows = raw_store.load_release(con, meta, parsed.records, load_id, datetime.now(UTC))
             except ReleaseError as exc:

@@ -55,6 +55,7 @@ create table if not exists observations (
     release_date date not null,
     load_id varchar not null,
     loaded_at timestamptz not null,
+    obs_status varchar,
     primary key (source_id, indicator_code, region_code, period_year, period_start_month, period_end_month,
                  measure, sha256)
 );
@@ -71,6 +72,8 @@ create table if not exists load_log (
     rows_loaded integer,
     message varchar
 );
+-- columns added after the first release of the raw layer: existing files gain them on connect
+alter table observations add column if not exists obs_status varchar;
 """
 
 
@@ -105,7 +108,11 @@ def is_loaded(con: duckdb.DuckDBPyConnection, source_id: str, sha256: str) -> bo
 
 
 def load_release(
-    con: duckdb.DuckDBPyConnection, meta: ReleaseMeta, records: list[Record], load_id: str, loaded_at: datetime
+    con: duckdb.DuckDBPyConnection,
+    meta: ReleaseMeta,
+    records: list[Record],
+    load_id: str,
+    loaded_at: datetime,
 ) -> int:
     """Insert one release and its rows atomically; returns the rows inserted."""
     frame = pd.DataFrame(
@@ -125,6 +132,7 @@ def load_release(
             "label_raw": [r.label_raw for r in records],
             "file_sheet": [r.sheet for r in records],
             "file_row": [r.row for r in records],
+            "obs_status": pd.Series([r.status for r in records], dtype="object"),
         }
     )
     con.execute("begin transaction")
@@ -147,10 +155,11 @@ def load_release(
         con.register("incoming", frame)
         con.execute(
             """
-            insert into observations
+            insert into observations by name
             select source_id, indicator_code, region_code, period_year, period_start_month, period_end_month,
                    measure, value, value_raw, unit, unit_raw, unit_multiplier, label_raw, file_sheet, file_row,
-                   ? as sha256, ? as release_date, ? as load_id, ? as loaded_at
+                   ? as sha256, ? as release_date, ? as load_id, ? as loaded_at,
+                   cast(obs_status as varchar) as obs_status
             from incoming
             """,
             [meta.sha256, meta.release_date, load_id, loaded_at],

@@ -6,6 +6,7 @@ checked by pydantic; an invalid entry fails with the file, the entry and the fie
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Iterator
 from datetime import date
@@ -100,17 +101,81 @@ class CsvTableOptions(_Strict):
     columns: dict[str, Measure] = Field(description="column header -> measure")
 
 
+class NbsSeries(_Strict):
+    """One NBS indicator code (zb): which registry indicator and which measure it carries."""
+
+    indicator: str = Field(description="label of an entry in `indicators`")
+    measure: Measure
+    name: str | None = Field(
+        None,
+        description="the code's name in returndata.wdnodes; when given, a code renamed upstream is rejected",
+    )
+
+
+class NbsJsonOptions(_Strict):
+    """The NBS data portal (easyquery) JSON: returndata.datanodes keyed by wds codes zb / sj / reg.
+
+    Values are joined to indicators by their zb code, never by position; names and units come from
+    returndata.wdnodes. hasdata=false is a missing value, never 0.
+    """
+
+    zb: Annotated[
+        dict[str, NbsSeries], Field(min_length=1, description="zb valuecode -> indicator + measure")
+    ]
+    regions: dict[str, str] | None = Field(
+        None,
+        description="reg valuecode -> planwatch region code; other regions are skipped. "
+        "None: the reg code is the region (or the source's region when the data has no reg dimension)",
+    )
+
+
+class SdmxSeries(_Strict):
+    """One series of an SDMX dataflow: the dimension codes that pick it, and what it is in planwatch."""
+
+    key: Annotated[
+        dict[str, str], Field(min_length=1, description="dimension id -> code, e.g. {INDICATOR: X}")
+    ]
+    indicator: str = Field(description="label of an entry in `indicators`")
+    measure: Measure
+
+
+class SdmxCsvOptions(_Strict):
+    """SDMX-CSV 2.0 (STRUCTURE, STRUCTURE_ID, ACTION, dimensions, TIME_PERIOD, OBS_VALUE, attributes)."""
+
+    structure_id: str | None = Field(None, description="expected STRUCTURE_ID; another dataflow is rejected")
+    encoding: Literal["auto", "utf-8", "utf-8-sig"] = "auto"
+    delimiter: str = ","
+    series: Annotated[list[SdmxSeries], Field(min_length=1)]
+    region_dimension: str | None = Field("REF_AREA", description="dimension holding the region, if any")
+    regions: dict[str, str] | None = Field(
+        None, description="region code -> planwatch region; others skipped"
+    )
+    unit_column: str = Field("UNIT_MEASURE", description="attribute holding the unit code")
+    units: dict[str, str] = Field(
+        default_factory=dict,
+        description="unit code -> a unit planwatch knows (元, %, 头, 吨, 人, ...); UNIT_MULT scales it by 10^n",
+    )
+
+
+FORMATS = ("excel_report", "csv_table", "nbs_json", "sdmx_csv")
+Options = ExcelReportOptions | CsvTableOptions | NbsJsonOptions | SdmxCsvOptions
+
+
 class Source(_Strict):
     id: str
     bureau: str
     title: str
-    format: Literal["excel_report", "csv_table"]
-    location: str = Field(description="path relative to the data root, or an http(s) URL; may hold {year}, {month}")
+    format: Literal["excel_report", "csv_table", "nbs_json", "sdmx_csv"]
+    location: str = Field(
+        description="path relative to the data root, or an http(s) URL; may hold {year}, {month}"
+    )
     release: ReleaseCalendar
     region: str = Field("district", description="region code when the release has no region column")
     credentials: Credentials | None = None
     excel_report: ExcelReportOptions | None = None
     csv_table: CsvTableOptions | None = None
+    nbs_json: NbsJsonOptions | None = None
+    sdmx_csv: SdmxCsvOptions | None = None
     indicators: Annotated[list[IndicatorMapping], Field(min_length=1)]
 
     @field_validator("id", "bureau")
@@ -124,17 +189,43 @@ class Source(_Strict):
     def _options_match_format(self) -> Source:
         if getattr(self, self.format) is None:
             raise ValueError(f"format {self.format!r} needs a '{self.format}:' block of parser options")
+        others = [f for f in FORMATS if f != self.format and getattr(self, f) is not None]
+        if others:
+            raise ValueError(f"format is {self.format!r} but the entry has option blocks for {others}")
+        labels = {m.label for m in self.indicators}
+        series: list[str] = []
+        if self.nbs_json:
+            series = [s.indicator for s in self.nbs_json.zb.values()]
+        if self.sdmx_csv:
+            series = [s.indicator for s in self.sdmx_csv.series]
+        by_label: dict[str, list[IndicatorMapping]] = {}
+        for m in self.indicators:
+            by_label.setdefault(m.label, []).append(m)
+        for label, maps in by_label.items():
+            taken: list[str] = [x for m in maps for x in m.measures or []]
+            unrestricted = any(not m.measures for m in maps)
+            if len(maps) > 1 and (unrestricted or len(taken) != len(set(taken))):
+                raise ValueError(
+                    f"indicators labelled {label!r} appear {len(maps)} times: give each disjoint `measures`"
+                )
+        unknown = sorted({label for label in series if label not in labels})
+        if unknown:
+            raise ValueError(
+                f"series name indicators {unknown} that are not in `indicators` ({sorted(labels)})"
+            )
         return self
 
     @property
-    def options(self) -> ExcelReportOptions | CsvTableOptions:
+    def options(self) -> Options:
         opts = getattr(self, self.format)
         assert opts is not None
         return opts
 
-    def mapping_for(self, label: str) -> IndicatorMapping | None:
+    def mapping_for(self, label: str, measure: str | None = None) -> IndicatorMapping | None:
+        """The mapping of a row label; with a measure, the one that takes it (one published row can feed
+        two indicators, e.g. 有效发明专利拥有量 as a level and its growth as a growth indicator)."""
         for m in self.indicators:
-            if m.label == label:
+            if m.label == label and (measure is None or m.measures is None or measure in m.measures):
                 return m
         return None
 
@@ -151,6 +242,12 @@ class Source(_Strict):
             else:
                 yield y, 12 if y < as_of.year else as_of.month
                 y, m = y + 1, 1
+
+    def expected_release_date(self, year: int, month: int) -> date:
+        """When the calendar says the release for (year, month) appears: lag_months later, on day_of_month."""
+        total = year * 12 + (month - 1) + self.release.lag_months
+        y, m = divmod(total, 12)
+        return date(y, m + 1, min(self.release.day_of_month, 28))
 
     def location_for(self, year: int, month: int) -> str:
         return self.location.format(year=year, month=month)
@@ -187,3 +284,28 @@ def load_registry(directory: Path) -> dict[str, Source]:
     if not sources:
         raise RegistryError(f"source registry folder {directory} holds no *.yml entries")
     return sources
+
+
+def check_mappings(sources: dict[str, Source], indicators_csv: Path) -> list[str]:
+    """Problems between the registry and the indicator catalog (dbt_project/seeds/indicators.csv).
+
+    For `planwatch sources check`: every mapped code must be in the catalog, and the catalog's
+    source_status must say `sourced` exactly for the codes some source maps. An empty list is a pass.
+    """
+    with indicators_csv.open(encoding="utf-8") as fh:
+        catalog = {row["indicator_code"]: row.get("source_status", "") for row in csv.DictReader(fh)}
+    problems: list[str] = []
+    mapped: dict[str, list[str]] = {}
+    for source in sources.values():
+        for m in source.indicators:
+            mapped.setdefault(m.code, []).append(source.id)
+            if m.code not in catalog:
+                problems.append(
+                    f"{source.id}: indicator {m.label!r} maps to {m.code!r}, not in {indicators_csv.name}"
+                )
+    for code, status in sorted(catalog.items()):
+        if code in mapped and status != "sourced":
+            problems.append(f"{code}: mapped by {', '.join(mapped[code])} but source_status is {status!r}")
+        if code not in mapped and status == "sourced":
+            problems.append(f"{code}: source_status is 'sourced' but no source maps it")
+    return problems

@@ -161,10 +161,25 @@ def _cmd_sources_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_sources_check(args: argparse.Namespace) -> int:
-    from ingest.registry import load_registry
+    from ingest.registry import check_mappings, load_registry
 
-    registry = load_registry(load_settings().sources_dir)
-    print(f"{len(registry)} sources valid: {', '.join(registry)}")
+    settings = load_settings()
+    registry = load_registry(settings.sources_dir)
+    problems = check_mappings(registry, settings.dbt_project_dir / "seeds" / "indicators.csv")
+    for problem in problems:
+        print(f"  - {problem}", file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} problems between the registry and the indicator catalog", file=sys.stderr)
+        return 1
+    print(f"{len(registry)} sources valid, every mapping in the indicator catalog: {', '.join(registry)}")
+    return 0
+
+
+def _cmd_sources_add(args: argparse.Namespace) -> int:
+    from ingest.inspect import propose_entry
+
+    settings = load_settings()
+    print(propose_entry(Path(args.sample), settings.dbt_project_dir / "seeds" / "indicators.csv"))
     return 0
 
 
@@ -209,7 +224,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     src = sub.add_parser("sources", help="the source registry").add_subparsers(dest="action", required=True)
     src.add_parser("list", help="sources and their last load").set_defaults(func=_cmd_sources_list)
-    src.add_parser("check", help="validate every registry entry").set_defaults(func=_cmd_sources_check)
+    src.add_parser("check", help="validate every registry entry and its mappings").set_defaults(
+        func=_cmd_sources_check
+    )
+    add = src.add_parser("add", help="inspect a sample release and print a proposed registry entry")
+    add.add_argument("--sample", required=True, help="a sample release file (.xlsx, .csv, .json)")
+    add.set_defaults(func=_cmd_sources_add)
 
     smp = sub.add_parser("samples", help="sample data").add_subparsers(dest="action", required=True)
     gen = smp.add_parser("generate", help="regenerate the bundled sample releases")

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from ingest.parsers.base import ParsedRelease, Record
 from ingest.parsers.csv_table import parse_csv_table
 from ingest.parsers.excel_report import parse_excel_report
+from ingest.parsers.nbs_json import parse_nbs_json
+from ingest.parsers.sdmx_csv import parse_sdmx_csv
 from ingest.registry import Source
 
 Parser = Callable[[bytes, Source, str], ParsedRelease]
@@ -17,6 +19,8 @@ Parser = Callable[[bytes, Source, str], ParsedRelease]
 PARSERS: dict[str, Parser] = {
     "excel_report": parse_excel_report,
     "csv_table": parse_csv_table,
+    "nbs_json": parse_nbs_json,
+    "sdmx_csv": parse_sdmx_csv,
 }
 
 __all__ = ["PARSERS", "ParsedRelease", "Parser", "Record"]

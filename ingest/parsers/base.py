@@ -26,6 +26,7 @@ class Record:
     label_raw: str
     sheet: str | None
     row: int  # 1-based row in the file, as a person sees it in Excel or an editor
+    status: str | None = None  # observation status as published (SDMX OBS_STATUS: A, P, E, B, ...)
 
     @property
     def key(self) -> tuple[str, str, int, int, int, str]:
@@ -66,17 +67,26 @@ def make_record(
     unit_text: str | None,
     region: str,
     label_raw: str,
+    unit: Unit | None = None,
+    status: str | None = None,
 ) -> Record:
-    """Build a record, turning every normalisation failure into a ReleaseError at this cell."""
+    """Build a record, turning every normalisation failure into a ReleaseError at this cell.
+
+    `unit` is given by formats that carry units as codes (SDMX UNIT_MEASURE with UNIT_MULT); the others
+    pass the unit text as published in `unit_text`.
+    """
     try:
         value = parse_number(raw_value)
     except NormaliseError as exc:
-        raise ReleaseError(where, f"{exc} (indicator {mapping.label})", "a number or a missing marker (—, …, -, 空)") from exc
-    try:
-        unit: Unit = parse_unit("%") if measure in PERCENT_MEASURES else parse_unit(unit_text or mapping.unit)
-    except NormaliseError as exc:
-        raise ReleaseError(where, str(exc), "a unit such as 亿元, 万元, 亿美元, %, 家") from exc
-    if mapping.unit and measure not in PERCENT_MEASURES and unit.raw != mapping.unit:
+        raise ReleaseError(
+            where, f"{exc} (indicator {mapping.label})", "a number or a missing marker (—, …, -, 空)"
+        ) from exc
+    if unit is None:
+        try:
+            unit = parse_unit("%") if measure in PERCENT_MEASURES else parse_unit(unit_text or mapping.unit)
+        except NormaliseError as exc:
+            raise ReleaseError(where, str(exc), "a unit such as 亿元, 万元, 亿美元, %, 家") from exc
+    if mapping.unit and measure not in PERCENT_MEASURES and not _same_unit(unit, mapping.unit):
         raise ReleaseError(
             where,
             f"unit of {mapping.label} changed to {unit.raw!r}",
@@ -95,6 +105,21 @@ def make_record(
         label_raw=label_raw,
         sheet=where.sheet,
         row=where.row or 0,
+        status=status,
+    )
+
+
+def _same_unit(unit: Unit, declared: str) -> bool:
+    """As declared: the same text, or (for coded units) the same canonical unit and multiplier."""
+    if unit.raw == declared:
+        return True
+    try:
+        expected = parse_unit(declared)
+    except NormaliseError:
+        return False
+    return unit.raw != expected.raw and (unit.canonical, unit.multiplier) == (
+        expected.canonical,
+        expected.multiplier,
     )
 
 
@@ -102,7 +127,9 @@ def check_release(records: list[Record], source: Source, file_name: str, today: 
     """Checks that hold for every format: no duplicate keys, nothing from the future, something found."""
     where = Location(source.id, file_name)
     if not records:
-        raise ReleaseError(where, "no indicator rows found", f"rows for {', '.join(m.label for m in source.indicators)}")
+        raise ReleaseError(
+            where, "no indicator rows found", f"rows for {', '.join(m.label for m in source.indicators)}"
+        )
     seen: dict[tuple[str, str, int, int, int, str], int] = {}
     for r in records:
         if r.key in seen:

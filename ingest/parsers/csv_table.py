@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from collections.abc import Iterator
+from datetime import date
 
 from ingest.errors import Location, ReleaseError
 from ingest.normalise import NormaliseError, clean_label, parse_period, split_name_and_unit, to_halfwidth
@@ -27,7 +30,9 @@ def decode(content: bytes, encoding: str, where: Location) -> str:
             return content.decode(enc)
         except UnicodeDecodeError as exc:
             errors.append(f"{enc}: byte {exc.start}")
-    raise ReleaseError(where, f"cannot be decoded ({'; '.join(errors)})", f"text in {' or '.join(candidates)}")
+    raise ReleaseError(
+        where, f"cannot be decoded ({'; '.join(errors)})", f"text in {' or '.join(candidates)}"
+    )
 
 
 def parse_csv_table(content: bytes, source: Source, file_name: str) -> ParsedRelease:
@@ -35,7 +40,22 @@ def parse_csv_table(content: bytes, source: Source, file_name: str) -> ParsedRel
     assert isinstance(opts, CsvTableOptions)
     where = Location(source.id, file_name)
     text = decode(content, opts.encoding, where)
-    reader = csv.reader(io.StringIO(text), delimiter=opts.delimiter)
+    # strict: a file cut inside a quoted field raises instead of yielding a short last row
+    reader = csv.reader(io.StringIO(text), delimiter=opts.delimiter, strict=True)
+    try:
+        return _parse_rows(reader, source, file_name, opts)
+    except csv.Error as exc:
+        raise ReleaseError(
+            Location(source.id, file_name, None, reader.line_num),
+            f"malformed CSV ({exc}; file truncated?)",
+            "complete rows with balanced quotes",
+        ) from exc
+
+
+def _parse_rows(
+    reader: Iterator[list[str]], source: Source, file_name: str, opts: CsvTableOptions
+) -> ParsedRelease:
+    where = Location(source.id, file_name)
     try:
         header = [to_halfwidth(h).strip() for h in next(reader)]
     except StopIteration:
@@ -74,10 +94,14 @@ def parse_csv_table(content: bytes, source: Source, file_name: str) -> ParsedRel
             raise ReleaseError(
                 Location(source.id, file_name, None, line_no, opts.period_column), str(exc)
             ) from exc
+        if opts.release_date_column:
+            released = _release_date(row[col[opts.release_date_column]], source, file_name, line_no, opts)
+            result.release_date = max(filter(None, (result.release_date, released)), default=None)
         unit_text = row[col[opts.unit_column]].strip() if opts.unit_column else unit_in_label
         region = row[col[opts.region_column]].strip() if opts.region_column else source.region
         for column, measure in opts.columns.items():
-            if mapping.measures and measure not in mapping.measures:
+            mapping = source.mapping_for(label, measure)
+            if mapping is None:
                 continue
             raw = row[col[column]]
             result.records.append(
@@ -95,5 +119,29 @@ def parse_csv_table(content: bytes, source: Source, file_name: str) -> ParsedRel
             )
     missing_ind = [m.label for m in source.indicators if m.label not in found]
     if missing_ind:
-        raise ReleaseError(where, f"indicator rows missing or renamed: {', '.join(missing_ind)}", "rows named as in the registry")
+        raise ReleaseError(
+            where,
+            f"indicator rows missing or renamed: {', '.join(missing_ind)}",
+            "rows named as in the registry",
+        )
     return result
+
+
+def _release_date(
+    raw: str, source: Source, file_name: str, line_no: int, opts: CsvTableOptions
+) -> date | None:
+    """A row's release date (2024-03-20, 2024/3/20, 2024年3月20日); the release's date is the latest one."""
+    text = to_halfwidth(raw).strip()
+    if not text:
+        return None
+    m = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", text)
+    try:
+        if m:
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        pass
+    raise ReleaseError(
+        Location(source.id, file_name, None, line_no, opts.release_date_column),
+        f"release date {raw!r} is not a date",
+        "a date such as 2024-03-20",
+    )

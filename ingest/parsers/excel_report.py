@@ -9,16 +9,24 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Sequence
 from datetime import date
 
 from python_calamine import CalamineError, CalamineWorkbook
 
 from ingest.errors import Location, ReleaseError
-from ingest.normalise import NormaliseError, Period, clean_label, parse_period, split_name_and_unit, to_halfwidth
+from ingest.normalise import (
+    NormaliseError,
+    Period,
+    clean_label,
+    parse_period,
+    split_name_and_unit,
+    to_halfwidth,
+)
 from ingest.parsers.base import ParsedRelease, make_record, period_for
 from ingest.registry import ExcelReportOptions, Source
 
-_FOOTNOTE = re.compile(r"^(注|说明|备注|资料来源|数据来源)[::\s]")
+_FOOTNOTE = re.compile(r"^(注|说明|备注|资料来源|数据来源|发布日期|发布时间)[::\s]")
 _RELEASE_DATE = re.compile(r"发布(?:日期|时间)[::]\s*(\d{4})[年\-/.](\d{1,2})[月\-/.](\d{1,2})")
 
 
@@ -37,7 +45,9 @@ def parse_excel_report(content: bytes, source: Source, file_name: str) -> Parsed
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
     except (CalamineError, ValueError, OSError) as exc:
-        raise ReleaseError(where, f"not a readable .xlsx workbook ({exc})", "an Excel 2007+ workbook") from exc
+        raise ReleaseError(
+            where, f"not a readable .xlsx workbook ({exc})", "an Excel 2007+ workbook"
+        ) from exc
     sheet_name = opts.sheet or workbook.sheet_names[0]
     if sheet_name not in workbook.sheet_names:
         raise ReleaseError(
@@ -73,7 +83,8 @@ def parse_excel_report(content: bytes, source: Source, file_name: str) -> Parsed
             unit_text = _cell_text(row[opts.unit_column]) or unit_text
         found.add(mapping.label)
         for col, measure in measure_by_col.items():
-            if mapping.measures and measure not in mapping.measures:
+            mapping = source.mapping_for(name, measure)
+            if mapping is None:
                 continue
             raw = row[col] if col < len(row) else None
             result.records.append(
@@ -91,11 +102,15 @@ def parse_excel_report(content: bytes, source: Source, file_name: str) -> Parsed
             )
     missing = [m.label for m in source.indicators if m.label not in found]
     if missing:
-        raise ReleaseError(where, f"indicator rows missing or renamed: {', '.join(missing)}", "rows named as in the registry")
+        raise ReleaseError(
+            where, f"indicator rows missing or renamed: {', '.join(missing)}", "rows named as in the registry"
+        )
     return result
 
 
-def _period_from_title(title_rows: list[list[object]], opts: ExcelReportOptions, where: Location) -> Period:
+def _period_from_title(
+    title_rows: Sequence[Sequence[object]], opts: ExcelReportOptions, where: Location
+) -> Period:
     text = " ".join(_cell_text(c) for row in title_rows for c in row if c not in (None, ""))
     m = re.search(opts.period_pattern, text)
     if not m:
@@ -110,7 +125,7 @@ def _period_from_title(title_rows: list[list[object]], opts: ExcelReportOptions,
         raise ReleaseError(Location(where.source_id, where.file, where.sheet, 1), str(exc)) from exc
 
 
-def _joined_headers(header_rows: list[list[object]]) -> list[str]:
+def _joined_headers(header_rows: Sequence[Sequence[object]]) -> list[str]:
     """Join multi-row headers into one text per column; a merged cell spans right until the next value."""
     width = max((len(r) for r in header_rows), default=0)
     filled: list[list[str]] = []
