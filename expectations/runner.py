@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -123,9 +124,12 @@ def _previous_rows(serving_db: Path | None, names: list[str]) -> dict[str, int]:
                 "select table_name from duckdb_tables() where schema_name='marts'"
             ).fetchall()
         }
-        return {
-            n: con.execute(f'select count(*) from marts."{n}"').fetchone()[0] for n in names if n in tables
-        }
+        counts: dict[str, int] = {}
+        for name in names:
+            row = con.execute(f'select count(*) from marts."{name}"').fetchone() if name in tables else None
+            if row:
+                counts[name] = int(row[0])
+        return counts
 
 
 def datasets_for(con: duckdb.DuckDBPyConnection, sources: dict[str, Source]) -> list[Dataset]:
@@ -134,7 +138,7 @@ def datasets_for(con: duckdb.DuckDBPyConnection, sources: dict[str, Source]) -> 
             f"raw_{s.id}",
             "select * from staging.stg_ingest__observations where source_id = ?",
             [s.id],
-            lambda ctx, s=s: raw_source(s, ctx),
+            partial(raw_source, s),
         )
         for s in sources.values()
     ]

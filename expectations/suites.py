@@ -7,7 +7,7 @@ SuiteContext so tests can build and inspect them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import great_expectations as gx
@@ -119,7 +119,7 @@ def fct_target_progress(ctx: SuiteContext) -> gx.ExpectationSuite:
     return suite
 
 
-def keyed_mart(name: str, key: list[str]) -> object:
+def keyed_mart(name: str, key: list[str]) -> Callable[[SuiteContext], gx.ExpectationSuite]:
     """A suite for any other mart: its key is unique and not null, its size near the previous publish."""
 
     def build(ctx: SuiteContext) -> gx.ExpectationSuite:

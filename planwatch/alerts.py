@@ -87,4 +87,4 @@ def notify_failure(context: dict[str, Any]) -> None:
         smtp_conn_id=SMTP_CONN_ID,
         subject=f"[planwatch] {dag_id}.{task_id} 失败 ({run_id})",
         html_content=f"<p>任务 <b>{dag_id}.{task_id}</b> 运行失败。</p><pre>{detail}</pre>",
-    ).notify(context)
+    ).notify(context)  # type: ignore[arg-type]  # Airflow passes its Context mapping here

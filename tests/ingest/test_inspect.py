@@ -56,7 +56,9 @@ def test_unmatched_indicators_are_listed_for_the_reviewer(tmp_path: Path) -> Non
     path.write_bytes(xlsx_bytes(report_rows(), REPORT_MERGES))
     catalog = tmp_path / "indicators.csv"  # a catalog that does not know 工业投资
     catalog.write_text(
-        "".join(line for line in CATALOG.read_text(encoding="utf-8").splitlines(True) if "工业投资," not in line),
+        "".join(
+            line for line in CATALOG.read_text(encoding="utf-8").splitlines(True) if "工业投资," not in line
+        ),
         encoding="utf-8",
     )
     text = propose_entry(path, catalog)

@@ -1,0 +1,31 @@
+"""The house style, enforced: ruff (lint, format, Airflow AIR rules) and mypy on the packages."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import REPO
+
+BIN = Path(sys.executable).parent
+CODE = ["ingest", "planwatch", "expectations", "dags", "tests", "benchmarks"]
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([*args], cwd=REPO, capture_output=True, text=True)
+
+
+def test_ruff_lint_is_clean() -> None:
+    out = _run(str(BIN / "ruff"), "check", *CODE)
+    assert out.returncode == 0, out.stdout[-4000:]
+
+
+def test_ruff_format_is_clean() -> None:
+    out = _run(str(BIN / "ruff"), "format", "--check", *CODE)
+    assert out.returncode == 0, out.stdout[-4000:]
+
+
+def test_mypy_is_clean_on_the_packages() -> None:
+    out = _run(str(BIN / "mypy"), "ingest", "planwatch", "expectations")
+    assert out.returncode == 0, out.stdout[-4000:]
