@@ -194,3 +194,42 @@ def run_rules(
     con: duckdb.DuckDBPyConnection, rules: list[Rule], sources: dict[str, Source], as_of: date, today: date
 ) -> list[tuple[Rule, list[tuple]]]:
     return [(rule, CHECKS[rule.kind](con, rule, sources=sources, as_of=as_of, today=today)) for rule in rules]
+
+
+def source_freshness(
+    con: duckdb.DuckDBPyConnection, sources: dict[str, Source], as_of: date
+) -> list[tuple[str, str, bool, str]]:
+    """Per source: how old its newest release is on the day the as-of month's figures are due.
+
+    Returns (source_id, severity, passed, detail). Past freshness_warn_days is a warning; past
+    freshness_error_days too (a stale bureau must not stop the other bureaus' figures being published).
+    """
+    rows = dict(
+        (r[0], r[1:])
+        for r in con.execute(
+            """
+            select source_id, max(release_date), max(period_year * 100 + period_end_month)
+            from staging.stg_ingest__observations group by 1
+            """
+        ).fetchall()
+    )
+    out = []
+    for source in sources.values():
+        reference = source.expected_release_date(as_of.year, as_of.month)
+        released, period = rows.get(source.id, (None, None))
+        if released is None:
+            out.append((source.id, "warning", False, f"从未加载;截至{reference}应已发布{as_of:%Y-%m}数据"))
+            continue
+        age = (reference - released).days
+        passed = age <= source.release.freshness_warn_days
+        level = "正常" if passed else ("滞后" if age <= source.release.freshness_error_days else "严重滞后")
+        out.append(
+            (
+                source.id,
+                "warning",
+                passed,
+                f"{level}:最新发布{released},数据期{period // 100}-{period % 100:02d},"
+                f"距{reference}已{age}天(预警{source.release.freshness_warn_days}天)",
+            )
+        )
+    return out

@@ -18,7 +18,7 @@ from typing import Any
 
 import duckdb
 
-from expectations.quality_rules import load_rules, run_rules
+from expectations.quality_rules import load_rules, run_rules, source_freshness
 from expectations.suites import SuiteContext, fct_target_progress, keyed_mart, raw_source
 from ingest.registry import Source
 
@@ -192,6 +192,18 @@ def validate_build(
                     sample=[tuple(str(v) for v in row) for row in failing[:5]],
                     severity=rule.severity,
                     detail=rule.description_zh,
+                )
+            )
+        for source_id, severity, passed, detail in source_freshness(con, sources, as_of):
+            checks.append(
+                CheckResult(
+                    dataset=f"raw_{source_id}",
+                    check="source_freshness",
+                    column=None,
+                    success=passed,
+                    failing_rows=None,
+                    severity=severity,
+                    detail=detail,
                 )
             )
     marts = [ds.name for ds in datasets if not ds.name.startswith("raw_")]

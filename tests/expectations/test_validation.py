@@ -46,6 +46,10 @@ def test_the_sample_build_passes_and_renders_data_docs(built_warehouse: Warehous
     datasets = {c.dataset for c in report.checks}
     assert {f"raw_{s}" for s in SOURCES} | {"fct_target_progress", "quality_rules"} <= datasets
     assert (tmp_path / "docs" / "index.html").exists()
+    freshness = {c.dataset: c for c in report.checks if c.check == "source_freshness"}
+    assert set(freshness) == {f"raw_{s}" for s in SOURCES}
+    stats = freshness["raw_stats_monthly_report"]
+    assert stats.success and "最新发布2024-10-15" in (stats.detail or ""), stats.detail
     rows = report.rows()
     assert len(rows) == len(report.checks) and {"dataset", "check_name", "passed"} <= rows[0].keys()
 
