@@ -19,6 +19,7 @@ All business logic lives in the `ingest`, `planwatch` and `expectations` package
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 import pendulum
@@ -66,6 +67,7 @@ FETCH_RETRY_POLICY = ExceptionRetryPolicy(
 )
 
 
+log = logging.getLogger(__name__)
 SETTINGS = load_settings()  # paths only: no file is opened at parse time
 DBT_DIR = SETTINGS.dbt_project_dir
 
@@ -89,7 +91,7 @@ DBT_DIR = SETTINGS.dbt_project_dir
     },
 )
 def planwatch_nightly() -> None:
-    @task
+    @task(pool=DUCKDB_POOL)  # creates the raw file on a new deployment: a writer like the others
     def prepare(params: dict | None = None, logical_date: pendulum.DateTime | None = None) -> dict:
         from planwatch.nightly import ensure_raw, resolve_as_of, source_ids
         from planwatch.settings import load_settings
@@ -111,7 +113,7 @@ def planwatch_nightly() -> None:
         outlets=[SOURCES_ALIAS],
     )
     def ingest_source(source_id: str, as_of: str) -> dict:
-        from airflow.exceptions import AirflowFailException
+        from airflow.sdk.exceptions import AirflowFailException
 
         from planwatch.nightly import SourceRejected, ingest_one
 
@@ -149,7 +151,7 @@ def planwatch_nightly() -> None:
 
     @task(pool=DUCKDB_POOL, retries=0)
     def validate(prepared: dict) -> dict:
-        from airflow.exceptions import AirflowFailException
+        from airflow.sdk.exceptions import AirflowFailException
 
         from planwatch.nightly import ValidationFailed
         from planwatch.nightly import validate as run_validation
@@ -175,7 +177,7 @@ def planwatch_nightly() -> None:
     def finalize(prepared: dict | None, ti=None, run_id: str | None = None) -> dict:  # noqa: ANN001
         import json
 
-        from airflow.exceptions import AirflowFailException
+        from airflow.sdk.exceptions import AirflowFailException
 
         from planwatch.alerts import record_run_event
         from planwatch.nightly import write_run_summary

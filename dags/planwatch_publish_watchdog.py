@@ -37,7 +37,7 @@ from planwatch.alerts import notify_failure
 def planwatch_publish_watchdog() -> None:
     @task
     def check_published_today(logical_date: pendulum.DateTime | None = None) -> str:
-        from airflow.exceptions import AirflowFailException
+        from airflow.sdk.exceptions import AirflowFailException
 
         from planwatch.publish import latest_publish_time
         from planwatch.settings import load_settings
