@@ -1,32 +1,82 @@
 -- Every vintage of every observation key with the dates it was the best knowledge: a figure repeated
--- unchanged in a later release is not a new vintage; a changed one is.
+-- unchanged in a later release is not a new vintage; a changed one is (a revision).
+-- Incremental: a night's run recomputes only the keys that received rows since the last run (all their
+-- vintages, so a late release with an earlier release date still lands in order) and replaces them.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='observation_key',
+    )
+}}
+
 with
 
 observations as (
     select * from {{ ref('stg_ingest__observations') }}
 ),
 
+changed_keys as (
+    -- the keys that received rows since the last run (raw is append-only and loaded in loaded_at order);
+    -- on a first build or a full refresh, every key
+    select distinct
+        source_id,
+        indicator_code,
+        region_code,
+        period_year,
+        period_start_month,
+        period_end_month,
+        measure
+    from observations
+    {% if is_incremental() %}
+        where loaded_at > {{ incremental_watermark('key_loaded_at') }}
+    {% endif %}
+),
+
+in_scope as (
+    -- every release of a changed key, old ones included, so its vintages are renumbered in order
+    select observations.*
+    from observations
+    semi join changed_keys
+        on
+            observations.source_id = changed_keys.source_id
+            and observations.indicator_code = changed_keys.indicator_code
+            and observations.region_code = changed_keys.region_code
+            and observations.period_year = changed_keys.period_year
+            and observations.period_start_month = changed_keys.period_start_month
+            and observations.period_end_month = changed_keys.period_end_month
+            and observations.measure = changed_keys.measure
+),
+
+keyed as (
+    select
+        {{ observation_key() }} as observation_key,
+        *
+    from in_scope
+),
+
 ordered as (
     select
         *,
-        lag(value) over key_window as previous_value,
-        row_number() over key_window as release_seq
-    from observations
+        lag(value) over key_window as previous_release_value,
+        row_number() over key_window as release_seq,
+        max(loaded_at) over (partition by observation_key) as key_loaded_at
+    from keyed
     window key_window as (
-        partition by
-            source_id, indicator_code, region_code, period_year, period_start_month, period_end_month, measure
-        order by release_date, loaded_at
+        partition by observation_key
+        order by release_date asc, loaded_at asc, release_sha256 asc
     )
 ),
 
 changes as (
     select *
     from ordered
-    where release_seq = 1 or value is distinct from previous_value
+    where release_seq = 1 or value is distinct from previous_release_value
 ),
 
 vintaged as (
     select
+        observation_key,
         source_id,
         indicator_code,
         region_code,
@@ -38,19 +88,23 @@ vintaged as (
         value_published,
         unit,
         unit_published,
+        unit_multiplier,
+        label_raw,
         release_sha256,
+        release_date,
+        loaded_at,
+        key_loaded_at,
         release_date as valid_from,
-        lead(release_date) over (
-            partition by
-                source_id, indicator_code, region_code, period_year, period_start_month, period_end_month, measure
-            order by release_date, loaded_at
-        ) as valid_to,
-        row_number() over (
-            partition by
-                source_id, indicator_code, region_code, period_year, period_start_month, period_end_month, measure
-            order by release_date, loaded_at
-        ) as vintage_no
+        lead(release_date) over vintage_window as valid_to,
+        row_number() over vintage_window as vintage_no,
+        lag(value) over vintage_window as previous_value,
+        value - lag(value) over vintage_window as revision,
+        lead(release_date) over vintage_window is null as is_latest
     from changes
+    window vintage_window as (
+        partition by observation_key
+        order by release_date asc, loaded_at asc, release_sha256 asc
+    )
 )
 
 select * from vintaged

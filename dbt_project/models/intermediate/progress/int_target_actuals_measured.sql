@@ -1,5 +1,6 @@
 -- Each target at each as-of month beside the latest figure available by then, measured the way the
--- target's kind requires, plus last year's figures the formulas need. No judgement here.
+-- target's kind requires, plus the companion figures and last year's figures the formulas need.
+-- No judgement here (fct_target_progress judges); no formulas beyond looking figures up.
 with
 
 targets as (
@@ -10,21 +11,28 @@ as_of_months as (
     select * from {{ ref('int_as_of_months') }}
 ),
 
-observations as (
-    select * from {{ ref('int_observations_latest') }}
+values_aligned as (
+    select * from {{ ref('int_indicator_values_aligned') }}
+    where region_code = '{{ var("region_code") }}'
+),
+
+benchmarks as (
+    select * from {{ ref('int_indicator_seasonal_benchmarks') }}
     where region_code = '{{ var("region_code") }}'
 ),
 
 measure_map as (
-    -- how the catalog says a target is measured -> the measure bureaus publish
+    -- how the catalog says a target is measured -> the measure bureaus publish. A milestone's state is
+    -- published as a level: 1 done, a fraction for partial progress, 0 not started.
     select * from (
         values
-            ('ytd_cumulative', 'ytd_value'),
-            ('ytd_growth', 'ytd_growth_pct'),
-            ('rate', 'rate_pct'),
-            ('last_value', 'level'),
-            ('count_since_jan1', 'count_ytd')
-    ) as m (target_measure, observation_measure)
+        ('ytd_cumulative', 'ytd_value'),
+        ('ytd_growth', 'ytd_growth_pct'),
+        ('rate', 'rate_pct'),
+        ('last_value', 'level'),
+        ('count_since_jan1', 'count_ytd'),
+        ('milestone_state', 'level')
+    ) as m (target_measure, observation_measure)  -- noqa: AL05
 ),
 
 target_months as (
@@ -32,73 +40,75 @@ target_months as (
         targets.*,
         measure_map.observation_measure,
         as_of_months.as_of_month_no,
-        as_of_months.as_of_month
+        as_of_months.as_of_month,
+        last_day(as_of_months.as_of_month) as as_of_date
     from targets
     inner join as_of_months on targets.plan_year = as_of_months.plan_year
     left join measure_map on targets.measure = measure_map.target_measure
 ),
 
 primary_figures as (
+    -- cumulative measures count from January; a stock or a state is whatever its last period says; a
+    -- figure published as missing is skipped, so the previous period stands (never a zero)
+    select *
+    from values_aligned
+    where (period_start_month = 1 or measure in ('level', 'rate_pct')) and value is not null
+),
+
+measured as (
+    -- the latest period published up to the as-of month (a late bureau leaves an older month);
+    -- a year-to-date rate is preferred to a single month's rate of the same end month
+    select
+        target_months.*,
+        primary_figures.period_start_month as data_period_start_month,
+        primary_figures.period_end_month as data_month_no,
+        primary_figures.period_label_zh as data_period_label_zh,
+        primary_figures.value as actual_canonical,
+        primary_figures.source_id,
+        primary_figures.release_sha256,
+        primary_figures.release_date,
+        primary_figures.label_raw as evidence_label,
+        primary_figures.vintage_no,
+        primary_figures.is_revised,
+        primary_figures.previous_value as previous_vintage_canonical
+    from target_months
+    left join primary_figures
+        on
+            target_months.indicator_code = primary_figures.indicator_code
+            and target_months.observation_measure = primary_figures.measure
+            and target_months.plan_year = primary_figures.period_year
+            and target_months.as_of_month_no >= primary_figures.period_end_month
+    qualify row_number() over (
+        partition by target_months.target_id, target_months.as_of_month_no
+        order by
+            primary_figures.period_end_month desc nulls last,
+            primary_figures.period_start_month asc,
+            primary_figures.release_date desc
+    ) = 1
+),
+
+ytd_figures as (
+    select
+        indicator_code,
+        period_year,
+        period_end_month,
+        measure,
+        value
+    from values_aligned
+    where period_start_month = 1 and measure in ('ytd_value', 'ytd_growth_pct') and value is not null
+),
+
+year_end_figures as (
+    -- last year's final figure of each measure (the full-year YTD, the year-end stock or rate)
     select
         indicator_code,
         measure,
         period_year,
-        period_end_month,
-        value,
-        unit,
-        source_id,
-        release_sha256,
-        release_date
-    from observations
-    where period_start_month = 1 or measure in ('level', 'rate_pct', 'month_value')
-),
-
-ytd_values as (
-    select indicator_code, period_year, period_end_month, value
-    from observations
-    where measure = 'ytd_value' and period_start_month = 1
-),
-
-ytd_growth as (
-    select indicator_code, period_year, period_end_month, value
-    from observations
-    where measure = 'ytd_growth_pct' and period_start_month = 1
-),
-
-measured as (
-    -- the latest period published by the as-of month (a bureau that is late leaves an older month)
-    select
-        target_months.*,
-        primary_figures.period_end_month as data_month_no,
-        primary_figures.value as actual_canonical,
-        primary_figures.source_id,
-        primary_figures.release_sha256,
-        primary_figures.release_date
-    from target_months
-    left join primary_figures
-        on target_months.indicator_code = primary_figures.indicator_code
-        and target_months.observation_measure = primary_figures.measure
-        and target_months.plan_year = primary_figures.period_year
-        and primary_figures.period_end_month <= target_months.as_of_month_no
-    qualify row_number() over (
-        partition by target_months.target_id, target_months.as_of_month_no
-        order by primary_figures.period_end_month desc nulls last, primary_figures.release_date desc
-    ) = 1
-),
-
-seasonal_shares as (
-    -- share of the full year reached by month m in each earlier year: YTD(m, y) / YTD(12, y)
-    select
-        month_m.indicator_code,
-        month_m.period_year,
-        month_m.period_end_month,
-        month_m.value / full_year.value as share
-    from ytd_values as month_m
-    inner join ytd_values as full_year
-        on month_m.indicator_code = full_year.indicator_code
-        and month_m.period_year = full_year.period_year
-        and full_year.period_end_month = 12
-    where full_year.value <> 0
+        arg_max(value, period_end_month * 100 - period_start_month) as year_end_value,
+        max(period_end_month) as year_end_month
+    from values_aligned
+    where (period_start_month = 1 or measure in ('level', 'rate_pct')) and value is not null
+    group by all
 ),
 
 with_context as (
@@ -106,39 +116,56 @@ with_context as (
         measured.*,
         cur_ytd.value as ytd_value_canonical,
         cur_growth.value as ytd_growth_pct,
-        last_year.value as last_year_actual_canonical,
-        last_year_same_month.value as last_year_same_month_canonical,
-        (
-            select median(s.share)
-            from seasonal_shares as s
-            where s.indicator_code = measured.indicator_code
-                and s.period_end_month = measured.data_month_no
-                and s.period_year between measured.plan_year - 3 and measured.plan_year - 1
-        ) as seasonal_benchmark,
-        (
-            select count(*)
-            from seasonal_shares as s
-            where s.indicator_code = measured.indicator_code
-                and s.period_end_month = measured.data_month_no
-                and s.period_year between measured.plan_year - 3 and measured.plan_year - 1
-        ) as seasonal_years
+        last_year.year_end_value as last_year_actual_canonical,
+        last_year.year_end_month as last_year_actual_month_no,
+        last_year_same_month.value as last_year_same_month_ytd_canonical,
+        benchmarks.seasonal_benchmark,
+        coalesce(benchmarks.seasonal_years, 0) as seasonal_years,
+        coalesce(growth_share.last_year_share, benchmarks.last_year_share) as last_year_share,
+        benchmarks.last_year_rest_of_year_monthly_average as last_year_rest_of_year_avg_canonical,
+        dayofyear(last_day(make_date(measured.plan_year, 12, 1))) as days_in_year,
+        case
+            when measured.data_month_no is not null
+                then dayofyear(last_day(make_date(measured.plan_year, measured.data_month_no, 1)))
+        end as days_elapsed
     from measured
-    left join ytd_values as cur_ytd
-        on measured.indicator_code = cur_ytd.indicator_code
-        and measured.plan_year = cur_ytd.period_year
-        and measured.data_month_no = cur_ytd.period_end_month
-    left join ytd_growth as cur_growth
-        on measured.indicator_code = cur_growth.indicator_code
-        and measured.plan_year = cur_growth.period_year
-        and measured.data_month_no = cur_growth.period_end_month
-    left join ytd_values as last_year
-        on measured.indicator_code = last_year.indicator_code
-        and measured.plan_year - 1 = last_year.period_year
-        and last_year.period_end_month = 12
-    left join ytd_values as last_year_same_month
-        on measured.indicator_code = last_year_same_month.indicator_code
-        and measured.plan_year - 1 = last_year_same_month.period_year
-        and measured.data_month_no = last_year_same_month.period_end_month
+    left join ytd_figures as cur_ytd
+        on
+            measured.indicator_code = cur_ytd.indicator_code
+            and measured.plan_year = cur_ytd.period_year
+            and measured.data_month_no = cur_ytd.period_end_month
+            and cur_ytd.measure = 'ytd_value'
+    left join ytd_figures as cur_growth
+        on
+            measured.indicator_code = cur_growth.indicator_code
+            and measured.plan_year = cur_growth.period_year
+            and measured.data_month_no = cur_growth.period_end_month
+            and cur_growth.measure = 'ytd_growth_pct'
+    left join year_end_figures as last_year
+        on
+            measured.indicator_code = last_year.indicator_code
+            and measured.observation_measure = last_year.measure
+            and measured.plan_year - 1 = last_year.period_year
+    left join ytd_figures as last_year_same_month
+        on
+            measured.indicator_code = last_year_same_month.indicator_code
+            and measured.plan_year - 1 = last_year_same_month.period_year
+            and measured.data_month_no = last_year_same_month.period_end_month
+            and last_year_same_month.measure = 'ytd_value'
+    left join benchmarks
+        on
+            measured.indicator_code = benchmarks.indicator_code
+            and measured.observation_measure = benchmarks.measure
+            and measured.plan_year = benchmarks.judged_year
+            and measured.data_month_no = benchmarks.period_end_month
+    -- growth targets are judged on ytd_growth_pct, but their share of the year comes from the YTD level
+    left join benchmarks as growth_share
+        on
+            measured.observation_measure = 'ytd_growth_pct'
+            and measured.indicator_code = growth_share.indicator_code
+            and growth_share.measure = 'ytd_value'
+            and measured.plan_year = growth_share.judged_year
+            and measured.data_month_no = growth_share.period_end_month
 )
 
 select * from with_context

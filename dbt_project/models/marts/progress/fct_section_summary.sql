@@ -1,0 +1,41 @@
+-- Each section of the plan (一 to 十) at each as-of month: targets by status, the share on track among
+-- those that can be judged, and the worst gaps.
+with
+
+progress as (
+    select * from {{ ref('fct_target_progress') }}
+),
+
+summarised as (
+    select
+        as_of_month,
+        as_of_month_no,
+        section_no,
+        section,
+        {{ status_counts() }}
+    from progress
+    group by as_of_month, as_of_month_no, section_no, section
+),
+
+final as (
+    select
+        cast(as_of_month as date) as as_of_month,
+        cast(as_of_month_no as integer) as as_of_month_no,
+        cast(section_no as integer) as section_no,
+        cast(section as varchar) as section,
+        cast(target_count as integer) as target_count,
+        cast(achieved_count as integer) as achieved_count,
+        cast(on_track_count as integer) as on_track_count,
+        cast(at_risk_count as integer) as at_risk_count,
+        cast(off_track_count as integer) as off_track_count,
+        cast(not_yet_assessable_count as integer) as not_yet_assessable_count,
+        cast(no_data_count as integer) as no_data_count,
+        cast(assessed_count as integer) as assessed_count,
+        cast(on_track_share as double) as on_track_share,
+        cast(worst_gap_pp as double) as worst_gap_pp,
+        cast(worst_gap_target_id as varchar) as worst_gap_target_id,
+        cast(worst_gaps_zh as varchar) as worst_gaps_zh
+    from summarised
+)
+
+select * from final
