@@ -59,17 +59,19 @@ def test_a_wrong_mart_is_not_published_and_the_run_fails_with_the_check(
     before = _rows(serving, MART_QUERY)
     inode = serving.stat().st_ino
 
-    # make the mart wrong: a status nobody configured (the mart's own dbt tests would also catch it, so
-    # drop the relationships test too and let the validation gate be the last line of defence)
+    # make the mart wrong in a way dbt's own tests would catch, and switch those tests off in this copy:
+    # a bug that slipped past dbt, so that the validation gate is the last line of defence
     model = project.home / "dbt_project" / "models" / "marts" / "progress" / "fct_target_progress.sql"
     model.write_text(model.read_text().replace("cast(status as varchar) as status,", "'bogus' as status,"))
-    yml = project.home / "dbt_project" / "models" / "marts" / "progress" / "_progress__models.yml"
-    text = yml.read_text()
-    start = text.index(
-        "          - relationships:\n              arguments:\n                to: ref('status_rules')"
+    project_yml = project.home / "dbt_project" / "dbt_project.yml"
+    text = project_yml.read_text()
+    assert "data_tests:\n  planwatch:\n    +severity: error" in text
+    project_yml.write_text(
+        text.replace(
+            "data_tests:\n  planwatch:\n    +severity: error",
+            "data_tests:\n  planwatch:\n    +enabled: false\nunit_tests:\n  planwatch:\n    +enabled: false",
+        )
     )
-    end = text.index("field: status\n", start) + len("field: status\n")
-    yml.write_text(text[:start] + text[end:])
 
     bad = run_nightly(project, airflow_home)
     assert bad.returncode != 0
