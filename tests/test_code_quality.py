@@ -29,3 +29,13 @@ def test_ruff_format_is_clean() -> None:
 def test_mypy_is_clean_on_the_packages() -> None:
     out = _run(str(BIN / "mypy"), "ingest", "planwatch", "expectations")
     assert out.returncode == 0, out.stdout[-4000:]
+
+
+def test_sqlfluff_is_clean_on_the_dbt_project() -> None:
+    out = subprocess.run(
+        [str(BIN / "sqlfluff"), "lint", "models", "tests", "--processes", "2", "--nocolor"],
+        cwd=REPO / "dbt_project",
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stdout[-4000:]

@@ -11,7 +11,8 @@ unmarked_indicators as (
         indicator_code,
         source_status
     from indicators
-    where source_status is null
+    where
+        source_status is null
         or source_status not in ('sourced', 'no_source_yet')
 )
 
