@@ -18,7 +18,7 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 help:
 	@echo "make run    install and run the nightly pipeline on the sample data"
 	@echo "make test   install and run every test"
-	@echo "make lint   ruff (with Airflow AIR rules) and sqlfluff-free SQL checks"
+	@echo "make lint   ruff (with Airflow AIR rules), mypy and sqlfluff"
 	@echo "make bench  benchmark the nightly run against a bare two-task Airflow run"
 
 $(UV):
@@ -42,8 +42,10 @@ test: install
 	$(VENV)/bin/python -m pytest
 
 lint: install
-	$(VENV)/bin/ruff check ingest planwatch expectations dags tests
-	$(VENV)/bin/ruff format --check ingest planwatch expectations dags tests
+	$(VENV)/bin/ruff check ingest planwatch expectations dags tests benchmarks
+	$(VENV)/bin/ruff format --check ingest planwatch expectations dags tests benchmarks
+	$(VENV)/bin/mypy ingest planwatch expectations
+	cd dbt_project && ../$(VENV)/bin/sqlfluff lint models tests
 
 bench: install
 	$(VENV)/bin/python benchmarks/bench_nightly.py
