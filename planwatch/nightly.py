@@ -13,6 +13,9 @@ from dataclasses import asdict
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
+
+import duckdb
 
 from ingest import raw_store
 from ingest.pipeline import ingest_source
@@ -26,12 +29,20 @@ class ValidationFailed(Exception):
     """The build did not pass validation; nothing was published."""
 
 
+PLAN_TIMEZONE = ZoneInfo("Asia/Shanghai")
+
+
 def resolve_as_of(requested: str | None, logical_date: datetime | None, settings: Settings) -> str:
-    """The as-of month: as requested, else the month before the logical date, else the demo setting."""
+    """The as-of month: as requested, else the month before the logical date, else the demo setting.
+
+    The month is the district's, not UTC's: the 02:00 run on 1 October is 18:00 UTC on 30 September,
+    and its as-of month is September.
+    """
     if requested:
         return f"{parse_month(requested):%Y-%m}"
     if logical_date is not None:
-        first = logical_date.date().replace(day=1)
+        local = logical_date.astimezone(PLAN_TIMEZONE) if logical_date.tzinfo else logical_date
+        first = local.date().replace(day=1)
         prev = date(first.year - 1, 12, 1) if first.month == 1 else date(first.year, first.month - 1, 1)
         return f"{prev:%Y-%m}"
     return f"{settings.default_as_of():%Y-%m}"
@@ -93,17 +104,30 @@ def validate(as_of: str, settings: Settings | None = None) -> dict[str, Any]:
     }
 
 
-def publish(settings: Settings | None = None) -> dict[str, Any]:
+def publish(settings: Settings | None = None, *, allow_older: bool = True) -> dict[str, Any]:
+    """Publish the validated build; allow_older=False refuses a build whose latest as-of month is
+    older than the one being served (a cleared run of an earlier night must not turn the clock back)."""
     from planwatch import publish as publishing
 
     settings = settings or load_settings()
+    if not allow_older:
+        publishing.refuse_older_build(settings.build_db, settings.serving_db)
     checks_file = settings.runs_dir / "validation.json"
     quality = json.loads(checks_file.read_text(encoding="utf-8")) if checks_file.exists() else []
     result = publishing.publish(
         settings.build_db, settings.serving_db, settings.published_dir, settings.keep_published, quality
     )
-    parquet = publishing.export_parquet(settings.serving_db, settings.warehouse_dir / "parquet")
-    return {"publish_id": result.publish_id, "serving_db": str(result.path), "parquet": str(parquet)}
+    summary = {"publish_id": result.publish_id, "serving_db": str(result.path)}
+    try:  # the warehouse is already published: a failed export must not report it as not published
+        summary["parquet"] = str(
+            publishing.export_parquet(
+                settings.serving_db, settings.warehouse_dir / "parquet", result.publish_id
+            )
+        )
+    except (OSError, duckdb.Error) as exc:
+        log.error("Parquet export failed (the warehouse itself was published): %s", exc)
+        summary["parquet_error"] = str(exc)
+    return summary
 
 
 def report(as_of: str, settings: Settings | None = None) -> dict[str, Any]:

@@ -157,9 +157,14 @@ def publish(
     return Published(publish_id, serving_db)
 
 
-def export_parquet(serving_db: Path, out_dir: Path) -> Path:
-    """Every mart as Parquet, for tools that cannot read DuckDB; the folder is swapped in whole."""
-    staged = out_dir.with_name(f".{out_dir.name}.tmp")
+def export_parquet(serving_db: Path, out_dir: Path, publish_id: str) -> Path:
+    """Every mart as Parquet, for tools that cannot read DuckDB.
+
+    Each publish gets its own folder; `out_dir/current` is a symlink swapped atomically to the newest, so
+    a reader never finds the folder missing or half-written. Older folders are removed.
+    """
+    target = out_dir / publish_id
+    staged = out_dir / f".{publish_id}.tmp"
     if staged.exists():
         shutil.rmtree(staged)
     staged.mkdir(parents=True)
@@ -168,17 +173,36 @@ def export_parquet(serving_db: Path, out_dir: Path) -> Path:
             "select schema_name, table_name from duckdb_tables() where schema_name in ('marts', 'quality')"
         ).fetchall()
         for schema, table in tables:
-            target = staged / f"{table}.parquet"
-            con.execute(f'copy (select * from "{schema}"."{table}") to \'{target}\' (format parquet)')
-    old = out_dir.with_name(f".{out_dir.name}.old")
-    if out_dir.exists():
-        if old.exists():
+            con.execute(
+                f'copy (select * from "{schema}"."{table}") to \'{staged / (table + ".parquet")}\' (format parquet)'
+            )
+    os.replace(staged, target)
+    link = out_dir / "current"
+    tmp_link = out_dir / ".current.tmp"
+    if tmp_link.is_symlink() or tmp_link.exists():
+        tmp_link.unlink()
+    tmp_link.symlink_to(publish_id)
+    os.replace(tmp_link, link)
+    for old in out_dir.iterdir():
+        if old.is_dir() and not old.is_symlink() and old.name != publish_id:
             shutil.rmtree(old)
-        os.replace(out_dir, old)
-    os.replace(staged, out_dir)
-    if old.exists():
-        shutil.rmtree(old)
-    return out_dir
+    return link
+
+
+def refuse_older_build(build_db: Path, serving_db: Path) -> None:
+    """Raise PublishError when the build's latest as-of month is older than the serving warehouse's."""
+    if not serving_db.exists():
+        return
+    query = "select max(as_of_month) from marts.fct_target_progress"
+    with duckdb.connect(str(build_db), read_only=True) as con:
+        built = con.execute(query).fetchone()
+    with duckdb.connect(str(serving_db), read_only=True) as con:
+        served = con.execute(query).fetchone()
+    if built and served and built[0] is not None and served[0] is not None and built[0] < served[0]:
+        raise PublishError(
+            f"the build is as of {built[0]:%Y-%m} but the serving warehouse is as of {served[0]:%Y-%m}: "
+            "not replacing newer figures with older ones (trigger the run with an explicit as_of to do so)"
+        )
 
 
 def list_published(published_dir: Path) -> list[str]:

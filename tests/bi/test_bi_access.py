@@ -44,7 +44,10 @@ def test_sqlalchemy_duckdb_engine_reads_the_published_warehouse_read_only(servin
 
 
 def test_every_mart_is_exported_as_parquet_with_the_same_rows(serving: Path, tmp_path: Path) -> None:
-    out = export_parquet(serving, tmp_path / "parquet")
+    out = export_parquet(serving, tmp_path / "parquet", "first")
+    assert out.is_symlink() and out.resolve().name == "first"
+    export_parquet(serving, tmp_path / "parquet", "second")  # the next publish swaps the link
+    assert out.resolve().name == "second" and not (tmp_path / "parquet" / "first").exists()
     with duckdb.connect(str(serving), read_only=True) as con:
         marts = [
             r[0]

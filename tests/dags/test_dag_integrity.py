@@ -13,7 +13,7 @@ import pytest
 from tests.conftest import REPO
 
 DAG_FILES = sorted((REPO / "dags").glob("*.py"))
-DUCKDB_WRITERS = {"ingest_source", "dbt_build", "validate", "publish"}
+DUCKDB_WRITERS = {"prepare", "ingest_source", "dbt_build", "validate", "publish", "finalize"}
 
 PARSE = r"""
 import json, sys, time
@@ -68,9 +68,21 @@ def test_bad_data_is_not_retried_but_a_timeout_is(dagbag) -> None:
     ingest = dagbag.dags["planwatch_nightly"].get_task("ingest_source")
     policy = ingest.retry_policy
     assert policy is not None and ingest.retries >= 1
-    rules = {r.reason for r in policy.rules}
-    assert any("transient" in r for r in rules)
-    assert TransientFetchError.__mro__[1].__name__ == "FetchError" and ReleaseError
+    actions = {}
+    for rule in policy.rules:  # first matching rule wins: record the first action per exception
+        names = rule.exception if isinstance(rule.exception, list) else [rule.exception]
+        for name in names:
+            actions.setdefault(
+                name if isinstance(name, str) else f"{name.__module__}.{name.__name__}", rule.action
+            )
+    from airflow.sdk import RetryAction
+
+    assert actions[f"{TransientFetchError.__module__}.TransientFetchError"] == RetryAction.RETRY
+    assert actions[f"{ReleaseError.__module__}.ReleaseError"] == RetryAction.FAIL
+    assert actions["ingest.errors.FetchError"] == RetryAction.FAIL
+    # the transient rule comes first, so a TransientFetchError (a FetchError) is retried, not failed
+    first = policy.rules[0].exception
+    assert "TransientFetchError" in (first if isinstance(first, str) else str(first))
 
 
 @pytest.mark.parametrize("dag_file", DAG_FILES, ids=lambda p: p.name)

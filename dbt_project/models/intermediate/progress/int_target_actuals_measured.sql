@@ -69,8 +69,7 @@ measured as (
         primary_figures.release_date,
         primary_figures.label_raw as evidence_label,
         primary_figures.vintage_no,
-        primary_figures.is_revised,
-        primary_figures.previous_value as previous_vintage_canonical
+        primary_figures.is_revised
     from target_months
     left join primary_figures
         on
@@ -116,7 +115,12 @@ with_context as (
         measured.*,
         cur_ytd.value as ytd_value_canonical,
         cur_growth.value as ytd_growth_pct,
-        last_year.year_end_value as last_year_actual_canonical,
+        -- a flow's year is only complete with its December figure: 1-11月 is not last year's actual
+        case
+            when measured.observation_measure in ('ytd_value', 'count_ytd') and last_year.year_end_month <> 12
+                then null
+            else last_year.year_end_value
+        end as last_year_actual_canonical,
         last_year.year_end_month as last_year_actual_month_no,
         last_year_same_month.value as last_year_same_month_ytd_canonical,
         benchmarks.seasonal_benchmark,
