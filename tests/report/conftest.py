@@ -7,8 +7,7 @@ from it; the tests read them back and compare with the mart.
 
 from __future__ import annotations
 
-import os
-import subprocess
+import shutil
 import sys
 from datetime import date
 from pathlib import Path
@@ -17,58 +16,22 @@ from typing import Any
 import duckdb
 import pytest
 
+from tests.conftest import Warehouse
+
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 AS_OF = date(2024, 9, 1)
 
 
 @pytest.fixture(scope="session")
-def serving_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from planwatch.nightly import ensure_raw, ingest_one, publish, source_ids
-    from planwatch.settings import load_settings
+def serving_db(built_warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The session's real build of the sample data (tests/conftest.py), published as the nightly does."""
+    from planwatch.publish import publish
 
-    state = tmp_path_factory.mktemp("report_state")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PLANWATCH_STATE_DIR", str(state))
-        mp.delenv("PLANWATCH_HOME", raising=False)
-        mp.delenv("PLANWATCH_DATA_ROOT", raising=False)
-        settings = load_settings()
-        ensure_raw(settings)
-        for source_id in source_ids(settings):
-            ingest_one(source_id, f"{AS_OF:%Y-%m}", settings)
-        env = dict(
-            os.environ,
-            PLANWATCH_BUILD_DB=str(settings.build_db),
-            PLANWATCH_RAW_DB=str(settings.raw_db),
-            DBT_SEND_ANONYMOUS_USAGE_STATS="False",
-        )
-        dbt = subprocess.run(
-            [
-                str(BIN / "dbt"),
-                "build",
-                # the seeds and what the progress mart needs, without data tests: marts other helpers are
-                # writing must not break the report's fixture (their own tests cover them)
-                "--select",
-                "resource_type:seed +fct_target_progress",
-                "--exclude",
-                "resource_type:test",
-                "--profiles-dir",
-                ".",
-                "--target-path",
-                str(state / "dbt_target"),
-                "--log-path",
-                str(state / "dbt_logs"),
-                "--vars",
-                f'{{as_of_month: "{AS_OF:%Y-%m}"}}',
-            ],
-            cwd=settings.dbt_project_dir,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        assert dbt.returncode == 0, dbt.stdout[-3000:] + dbt.stderr[-2000:]
-        return Path(publish(settings)["serving_db"])
+    root = tmp_path_factory.mktemp("report_serving")
+    build = root / "build.duckdb"
+    shutil.copyfile(built_warehouse.build_db, build)
+    return publish(build, root / "planwatch.duckdb", root / "published").path
 
 
 @pytest.fixture(scope="session")

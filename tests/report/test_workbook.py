@@ -10,6 +10,8 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 
+from tests.report.conftest import AS_OF
+
 HEADER_ROW = 3
 SECTION_HEADERS = [
     "序号",
@@ -150,3 +152,26 @@ def test_generate_reports_both_files_and_the_status_counts(
     counts = {s: n for s, n in generated["status_counts"].items() if n}
     assert counts == dict(Counter(r["status"] for r in mart.values()))
     assert not list(Path(generated["out_dir"]).glob("*.tmp")), "a temporary file was left behind"
+
+
+def test_the_report_counts_agree_with_the_summary_marts(serving_db: Path) -> None:
+    """The report and the BI marts must never show a leader two different shares on track."""
+    import duckdb
+
+    from planwatch.report import summary
+    from planwatch.report.queries import read_snapshot
+
+    snapshot = read_snapshot(serving_db, AS_OF)
+    with duckdb.connect(str(serving_db), read_only=True) as con:
+        marts = {
+            str(no): (total, share)
+            for no, total, share in con.execute(
+                "select section_no, target_count, on_track_share from marts.fct_section_summary "
+                "where as_of_month = ?",
+                [AS_OF],
+            ).fetchall()
+        }
+    for group in summary.by_section(snapshot):
+        total, share = marts[group.key]
+        assert group.total == total, group.name
+        assert (group.share_on_track is None and share is None) or abs(group.share_on_track - share) < 1e-9
