@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 
 from ingest.errors import Location, ReleaseError
@@ -35,21 +35,37 @@ def decode(content: bytes, encoding: str, where: Location) -> str:
     )
 
 
-def parse_csv_table(content: bytes, source: Source, file_name: str) -> ParsedRelease:
-    opts = source.options
-    assert isinstance(opts, CsvTableOptions)
-    where = Location(source.id, file_name)
-    text = decode(content, opts.encoding, where)
+def read_delimited(
+    content: bytes,
+    encoding: str,
+    delimiter: str,
+    where: Location,
+    parse_rows: Callable[[Iterator[list[str]]], ParsedRelease],
+) -> ParsedRelease:
+    """Decode strictly and hand the rows to a format's parser; a malformed file names its line."""
+    text = decode(content, encoding, where)
     # strict: a file cut inside a quoted field raises instead of yielding a short last row
-    reader = csv.reader(io.StringIO(text), delimiter=opts.delimiter, strict=True)
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
     try:
-        return _parse_rows(reader, source, file_name, opts)
+        return parse_rows(reader)
     except csv.Error as exc:
         raise ReleaseError(
-            Location(source.id, file_name, None, reader.line_num),
+            Location(where.source_id, where.file, None, reader.line_num),
             f"malformed CSV ({exc}; file truncated?)",
             "complete rows with balanced quotes",
         ) from exc
+
+
+def parse_csv_table(content: bytes, source: Source, file_name: str) -> ParsedRelease:
+    opts = source.options
+    assert isinstance(opts, CsvTableOptions)
+    return read_delimited(
+        content,
+        opts.encoding,
+        opts.delimiter,
+        Location(source.id, file_name),
+        lambda rows: _parse_rows(rows, source, file_name, opts),
+    )
 
 
 def _parse_rows(

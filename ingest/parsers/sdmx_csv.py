@@ -24,8 +24,6 @@ optional labels ("INDICATOR: Indicator"), ACTION, TIME_PERIOD forms, UNIT_MULT a
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Iterator
 from dataclasses import replace
@@ -33,7 +31,7 @@ from dataclasses import replace
 from ingest.errors import Location, ReleaseError
 from ingest.normalise import NormaliseError, Period, Unit, parse_unit, to_halfwidth
 from ingest.parsers.base import ParsedRelease, Record, make_record, period_for
-from ingest.parsers.csv_table import decode
+from ingest.parsers.csv_table import read_delimited
 from ingest.registry import SdmxCsvOptions, SdmxSeries, Source
 
 FIXED = ("STRUCTURE", "STRUCTURE_ID", "TIME_PERIOD", "OBS_VALUE")
@@ -65,17 +63,13 @@ def _code(cell: str) -> str:
 def parse_sdmx_csv(content: bytes, source: Source, file_name: str) -> ParsedRelease:
     opts = source.options
     assert isinstance(opts, SdmxCsvOptions)
-    where = Location(source.id, file_name)
-    text = decode(content, "utf-8-sig" if opts.encoding == "auto" else opts.encoding, where)
-    reader = csv.reader(io.StringIO(text), delimiter=opts.delimiter, strict=True)
-    try:
-        return _parse_rows(reader, source, file_name, opts)
-    except csv.Error as exc:
-        raise ReleaseError(
-            Location(source.id, file_name, None, reader.line_num),
-            f"malformed CSV ({exc}; file truncated?)",
-            "complete rows with balanced quotes",
-        ) from exc
+    return read_delimited(
+        content,
+        "utf-8-sig" if opts.encoding == "auto" else opts.encoding,
+        opts.delimiter,
+        Location(source.id, file_name),
+        lambda rows: _parse_rows(rows, source, file_name, opts),
+    )
 
 
 def _parse_rows(
