@@ -23,7 +23,7 @@
     ('pace_ratio', '预测完成度', 'Â / T', "printf('%.4f / %g = %.2f%%', projected_year_end, target_value, 100 * pace_ratio)"),
     ('last_year_actual', '上年实际A', '同一口径上年最后一期的值', "printf('%.4f', last_year_actual)"),
     ('anticipated_progress', '预期进展指数AP', 'AP = d·(Â − A) / |T − A|,d = +1 越高越好、−1 越低越好',
-        "printf('(%.4f − %.4f) / |%g − %.4f| = %.3f', projected_year_end, last_year_actual, target_value, last_year_actual, anticipated_progress)"),
+        "printf('%s(%.4f − %.4f) / |%g − %.4f| = %.3f', case when direction = 'lower' then '−1 × ' else '' end, projected_year_end, last_year_actual, target_value, last_year_actual, anticipated_progress)"),
     ('required_monthly_run_rate', '剩余月均需完成', '(T − 累计值) / (12 − m)',
         "printf('(%g − %.4f) / (12 − %d) = %.4f', target_value, actual_value, data_month_no, required_monthly_run_rate)"),
     ('last_year_rest_of_year_avg', '上年同期后月均', '(A − 上年1-m月累计) / (12 − m)', "printf('%.4f', last_year_rest_of_year_avg)"),
