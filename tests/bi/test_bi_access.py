@@ -29,6 +29,10 @@ def test_sqlalchemy_duckdb_engine_reads_the_published_warehouse_read_only(servin
     engine = create_engine(f"duckdb:///{serving}", connect_args={"read_only": True})
     with engine.connect() as conn:
         via_bi = dict(conn.execute(text(README_QUERY)).fetchall())
+        # the README's CLI recipe reads the stable serving view; it must agree with the mart
+        view_rows = conn.execute(text("select count(*) from serving.target_progress")).scalar()
+        mart_rows = conn.execute(text("select count(*) from marts.fct_target_progress")).scalar()
+        assert view_rows == mart_rows > 0
         tables = conn.execute(
             text("select table_schema, table_name from information_schema.tables")
         ).fetchall()
