@@ -25,7 +25,7 @@ select
     p.direction,
     coalesce(i.name_zh, p.indicator_code) as indicator_name,
     t.quote,
-    p.unit_raw,
+    p.unit_label as unit_raw,  -- what people read: % where the plan wrote 全覆盖 or “双百”
     p.comparator,
     p.target_value,
     p.data_month_no,

@@ -80,7 +80,7 @@ def test_every_target_is_on_its_section_sheet_with_the_marts_values(
                 assert got in (None, "—"), f"{target_id} {header}: {got!r}"
             else:
                 assert got == pytest.approx(want, rel=1e-9), f"{target_id} {header}"
-        assert cells[COLUMN["单位"]].value == expected["unit_raw"]
+        assert cells[COLUMN["单位"]].value == expected["unit_label"]
         assert cells[COLUMN["状态"]].value == status_rules[expected["status"]]["label_zh"]
 
 

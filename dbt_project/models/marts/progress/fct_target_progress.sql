@@ -31,6 +31,8 @@ flagged as (
         computed.*,
         thresholds.*,
         coalesce(indicators.name_zh, computed.indicator_code) as indicator_name_zh,
+        -- 全覆盖 and “双百” are written without a unit; people still read them as percentages
+        coalesce(nullif(computed.unit_raw, ''), case when computed.unit = 'percent' then '%' end) as unit_label,
         case
             when computed.is_rate_target then thresholds.growth_at_risk_gap_pp
             else thresholds.level_at_risk_gap_pp
@@ -120,7 +122,7 @@ judged as (
             when observation_measure = 'ytd_growth_pct'
                 then printf('%s累计增长%.2f%%', data_period_label_zh, actual_value)
             when is_rate_target then printf('%s%.2f%%', data_period_label_zh, actual_value)
-            else printf('%s%.2f%s', data_period_label_zh, actual_value, coalesce(unit_raw, ''))
+            else printf('%s%.2f%s', data_period_label_zh, actual_value, coalesce(unit_label, ''))
         end as actual_text,
         case
             when kind = 'decrease'
@@ -130,7 +132,7 @@ judged as (
                         target_value
                     )
             when is_milestone then strftime(due_date, '%Y-%m-%d') || '前完成'
-            else comparator || printf('%g', target_value) || coalesce(unit_raw, '')
+            else comparator || printf('%g', target_value) || coalesce(unit_label, '')
         end as target_text
     from ruled
 ),
@@ -233,6 +235,7 @@ final as (
         cast(target_value as double) as target_value,
         cast(band_value as double) as band_value,
         cast(unit_raw as varchar) as unit_raw,
+        cast(unit_label as varchar) as unit_label,
         cast(responsible_bureau as varchar) as responsible_bureau,
         cast(assessable_within_year as boolean) as assessable_within_year,
         cast(due_date as date) as due_date,
