@@ -39,6 +39,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     log_file = logs / f"run-{stamp}.log"
     print(f"planwatch: nightly run for as-of {as_of} (Airflow log: {log_file})", flush=True)
     ensure_metadata_db(settings, env, log_file)
+    summary_path = settings.runs_dir / "latest.json"
+    summary_path.unlink(missing_ok=True)  # whatever summary exists afterwards is this run's
     logical_date = datetime.now(UTC).replace(microsecond=0).isoformat()
     cmd = [
         airflow_bin(),
@@ -52,11 +54,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     with log_file.open("a") as out:
         proc = subprocess.run(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
     elapsed = time.monotonic() - started
-    summary_path = settings.runs_dir / "latest.json"
     summary = json.loads(summary_path.read_text(encoding="utf-8")) if summary_path.exists() else {}
     ok = proc.returncode == 0 and summary.get("publish") is not None and not summary.get("failed_sources")
-    if ok and summary.get("finished_at", "") < datetime.fromtimestamp(time.time() - elapsed, UTC).isoformat():
-        ok = False  # a summary from an earlier run
     print(_format_summary(summary, settings.serving_db, ok, elapsed))
     if not ok:
         tail = log_file.read_text(encoding="utf-8", errors="replace").splitlines()[-40:]
