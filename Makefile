@@ -9,6 +9,8 @@ TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 VENV := .venv
 STAMP := $(VENV)/.planwatch-installed
+# the project's Python packages (pyproject.toml [tool.hatch.build.targets.wheel] packages)
+PACKAGES := core ingest expectations publishing reporting plancatalog samples planwatch
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
@@ -29,7 +31,7 @@ $(UV):
 # sets PYTHONDONTWRITEBYTECODE=1 and every Airflow/dbt/GX process would otherwise recompile its imports.
 $(STAMP): $(UV) uv.lock pyproject.toml
 	$(UV) sync --frozen --python $(PYTHON) --compile-bytecode
-	$(VENV)/bin/python -m compileall -q ingest planwatch expectations dags
+	$(VENV)/bin/python -m compileall -q $(PACKAGES) dags
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -42,9 +44,9 @@ test: install
 	$(VENV)/bin/python -m pytest
 
 lint: install
-	$(VENV)/bin/ruff check ingest planwatch expectations dags tests benchmarks
-	$(VENV)/bin/ruff format --check ingest planwatch expectations dags tests benchmarks
-	$(VENV)/bin/mypy ingest planwatch expectations
+	$(VENV)/bin/ruff check $(PACKAGES) dags tests benchmarks
+	$(VENV)/bin/ruff format --check $(PACKAGES) dags tests benchmarks
+	$(VENV)/bin/mypy $(PACKAGES)
 	cd dbt_project && ../$(VENV)/bin/sqlfluff lint models tests
 
 bench: install

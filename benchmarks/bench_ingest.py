@@ -136,7 +136,7 @@ def sdmx_release(rows: int) -> tuple[bytes, Source]:
 
 
 def nbs_release(rows: int) -> tuple[bytes, Source]:
-    from planwatch.sampledata import _nbs_doc
+    from samples.generate import _nbs_doc
 
     zbs = [f"A{i:04d}" for i in range(20)]
     nodes: list[tuple[str, str | None, str, float | None]] = []

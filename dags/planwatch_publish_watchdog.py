@@ -39,8 +39,8 @@ def planwatch_publish_watchdog() -> None:
     def check_published_today(logical_date: pendulum.DateTime | None = None) -> str:
         from airflow.sdk.exceptions import AirflowFailException
 
-        from planwatch.publish import latest_publish_time
         from planwatch.settings import load_settings
+        from publishing.publish import latest_publish_time
 
         settings = load_settings()
         local = pendulum.instance(logical_date or pendulum.now("UTC")).in_timezone("Asia/Shanghai")

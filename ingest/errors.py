@@ -1,41 +1,27 @@
 """Errors raised while fetching, parsing or loading a bureau release.
 
 Every error names where it happened (source, file, sheet, row, column) so that the person on call can
-open the file and see the problem without reading a traceback.
+open the file and see the problem without reading a traceback. All derive from core.errors.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from core.errors import ConfigError, DataError, Location, PlanwatchError, TransientError
 
-@dataclass
-class Location:
-    source_id: str
-    file: str | None = None
-    sheet: str | None = None
-    row: int | None = None
-    column: str | None = None
-
-    def describe(self) -> str:
-        parts = [f"source={self.source_id}"]
-        if self.file:
-            parts.append(f"file={self.file}")
-        if self.sheet:
-            parts.append(f"sheet={self.sheet}")
-        if self.row is not None:
-            parts.append(f"row={self.row}")
-        if self.column:
-            parts.append(f"column={self.column}")
-        return ", ".join(parts)
-
-
-class PlanwatchError(Exception):
-    """Base class for errors that are reported to people without a traceback."""
+__all__ = [
+    "FetchError",
+    "Location",
+    "PlanwatchError",
+    "RegistryError",
+    "ReleaseError",
+    "TransientFetchError",
+]
 
 
 @dataclass
-class ReleaseError(PlanwatchError):
+class ReleaseError(DataError):
     """A release that cannot be accepted: bad data, not a passing fault. Never retried."""
 
     where: Location
@@ -51,12 +37,14 @@ class ReleaseError(PlanwatchError):
 
 
 class FetchError(PlanwatchError):
-    """A release could not be fetched (network, server or missing file)."""
+    """A release could not be fetched (server refused it, or it is not where the registry says)."""
 
 
-class TransientFetchError(FetchError):
+class TransientFetchError(FetchError, TransientError):
     """A fault worth retrying: timeout, connection reset, HTTP 429 or 5xx."""
 
+    retryable = True
 
-class RegistryError(PlanwatchError):
+
+class RegistryError(ConfigError):
     """The source registry or another configuration file is invalid."""

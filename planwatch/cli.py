@@ -109,7 +109,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     if as_of is None:
         import duckdb
 
-        from planwatch.report.queries import latest_as_of
+        from reporting.queries import latest_as_of
 
         with duckdb.connect(str(settings.serving_db), read_only=True) as con:
             as_of = f"{latest_as_of(con):%Y-%m}"
@@ -119,7 +119,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_publish_list(args: argparse.Namespace) -> int:
-    from planwatch.publish import current_publish_id, list_published
+    from publishing.publish import current_publish_id, list_published
 
     settings = load_settings()
     current = current_publish_id(settings.serving_db, settings.published_dir)
@@ -129,7 +129,7 @@ def _cmd_publish_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_publish_rollback(args: argparse.Namespace) -> int:
-    from planwatch.publish import rollback
+    from publishing.publish import rollback
 
     settings = load_settings()
     to = rollback(settings.serving_db, settings.published_dir, args.to)
@@ -183,7 +183,7 @@ def _cmd_sources_add(args: argparse.Namespace) -> int:
 
 
 def _cmd_samples_generate(args: argparse.Namespace) -> int:
-    from planwatch.sampledata import generate
+    from samples.generate import generate
 
     settings = load_settings()
     as_of = parse_month(args.as_of) if args.as_of else settings.default_as_of()
@@ -237,7 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen.set_defaults(func=_cmd_samples_generate)
 
     try:
-        from planwatch.plan.commands import register
+        from plancatalog.commands import register
     except ImportError:  # the plan extractor is optional for the pipeline itself
         pass
     else:

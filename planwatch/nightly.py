@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
+from core.errors import DataError
 from ingest import raw_store
 from ingest.pipeline import ingest_source
 from ingest.registry import load_registry
@@ -25,7 +26,7 @@ from planwatch.settings import Settings, load_settings, parse_month
 log = logging.getLogger(__name__)
 
 
-class ValidationFailed(Exception):
+class ValidationFailed(DataError):
     """The build did not pass validation; nothing was published."""
 
 
@@ -63,7 +64,7 @@ def ingest_one(source_id: str, as_of: str, settings: Settings | None = None) -> 
     return summary
 
 
-class SourceRejected(Exception):
+class SourceRejected(DataError):
     def __init__(self, source_id: str, reasons: list[str], summary: dict[str, Any]) -> None:
         super().__init__(f"{source_id}: {len(reasons)} release(s) rejected: " + " | ".join(reasons))
         self.summary = summary
@@ -107,7 +108,7 @@ def validate(as_of: str, settings: Settings | None = None) -> dict[str, Any]:
 def publish(settings: Settings | None = None, *, allow_older: bool = True) -> dict[str, Any]:
     """Publish the validated build; allow_older=False refuses a build whose latest as-of month is
     older than the one being served (a cleared run of an earlier night must not turn the clock back)."""
-    from planwatch import publish as publishing
+    from publishing import publish as publishing
 
     settings = settings or load_settings()
     if not allow_older:
@@ -131,7 +132,7 @@ def publish(settings: Settings | None = None, *, allow_older: bool = True) -> di
 
 
 def report(as_of: str, settings: Settings | None = None) -> dict[str, Any]:
-    from planwatch.report import generate
+    from reporting import generate
 
     settings = settings or load_settings()
     return generate(settings.serving_db, parse_month(as_of), settings.reports_dir)

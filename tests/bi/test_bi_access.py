@@ -9,7 +9,7 @@ import duckdb
 import pytest
 from sqlalchemy import create_engine, text
 
-from planwatch.publish import export_parquet, publish
+from publishing.publish import export_parquet, publish
 from tests.conftest import Warehouse
 
 pytestmark = pytest.mark.slow

@@ -12,9 +12,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from planwatch.publish import publish
+from publishing.publish import publish
 from tests.conftest import BIN, Project, airflow_env
-from tests.publish.test_publish import make_build
+from tests.publishing.test_publish import make_build
 
 pytestmark = pytest.mark.slow
 

@@ -287,7 +287,16 @@ def test_every_task_queue_has_a_worker_and_the_duckdb_worker_runs_one_task_at_a_
 
 def test_every_setting_the_code_reads_is_set_by_the_deployment() -> None:
     read = set()
-    for folder in ("ingest", "planwatch", "expectations", "dags", "dbt_project"):
+    for folder in (
+        "core",
+        "ingest",
+        "expectations",
+        "publishing",
+        "reporting",
+        "planwatch",
+        "dags",
+        "dbt_project",
+    ):
         for path in (REPO / folder).rglob("*"):
             if path.suffix in {".py", ".yml", ".sql"} and "target" not in path.parts:
                 read |= set(re.findall(r"\bPLANWATCH_[A-Z][A-Z0-9_]*\b", path.read_text(encoding="utf-8")))

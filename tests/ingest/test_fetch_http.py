@@ -25,7 +25,7 @@ from ingest.fetch import HttpPolicy, NotPublished, fetch_http
 from ingest.paths import IngestPaths
 from ingest.pipeline import ingest_source
 from ingest.registry import Source
-from planwatch.sampledata import stats_report_xlsx
+from samples.generate import stats_report_xlsx
 from tests.ingest.conftest import SAMPLES, make_source
 
 MAX_REQUESTS = 60

@@ -12,7 +12,7 @@ import pytest
 from ingest.paths import IngestPaths
 from ingest.pipeline import ingest_source
 from ingest.registry import load_registry
-from planwatch.sampledata import generate
+from samples.generate import generate
 from tests.ingest.conftest import REPO, SAMPLES
 
 REGISTRY = load_registry(REPO / "config" / "sources")

@@ -9,8 +9,8 @@ import duckdb
 import pytest
 
 from planwatch.nightly import resolve_as_of
-from planwatch.publish import PublishError, publish, refuse_older_build
 from planwatch.settings import load_settings
+from publishing.publish import PublishError, publish, refuse_older_build
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ inside quotation marks or book-title marks (programme names such as “122”, �
 unit (7号线, 2024年, 75周年, 15分钟), ordinals (第五次), identifiers (PM2.5), amounts that qualify a
 noun (营收3亿元以上的企业, 5000万元以上楼宇2座), capacities inside a project's name (150万吨乙烯项目),
 and every number in a sentence that reports last year's results (预计…, 2023年…, 1-11月…).
-See planwatch/plan/README.md for the full list and how to review a draft.
+See plancatalog/README.md for the full list and how to review a draft.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import cn2an  # Chinese numerals (两, 十七, 一百二十) to numbers
+
+from core.errors import DataError
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +52,7 @@ DRAFT_COLUMNS = (
 )
 
 
-class PlanInputError(Exception):
+class PlanInputError(DataError):
     """The plan file cannot be used; the message names the file and says what was expected."""
 
 

@@ -6,8 +6,8 @@ import re
 from datetime import date
 from typing import Any
 
-from planwatch.report import charts, summary
-from planwatch.report.queries import ProgressSnapshot
+from reporting import charts, summary
+from reporting.queries import ProgressSnapshot
 
 COLOURS = {"on_track": "#2da44e", "at_risk": "#d4a72c", "off_track": "#cf222e"}
 

@@ -17,9 +17,9 @@ log = logging.getLogger(__name__)
 
 def generate(serving_db: Path, as_of: date, out_dir: Path) -> dict[str, Any]:
     """Write every report for one as-of month; returns their paths and the status counts."""
-    from planwatch.report.html import page_name, render_html
-    from planwatch.report.queries import read_snapshot
-    from planwatch.report.workbook import workbook_name, write_workbook
+    from reporting.html import page_name, render_html
+    from reporting.queries import read_snapshot
+    from reporting.workbook import workbook_name, write_workbook
 
     snapshot = read_snapshot(serving_db, as_of)
     html = render_html(snapshot, out_dir / page_name(snapshot))

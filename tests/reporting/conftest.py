@@ -26,7 +26,7 @@ AS_OF = date(2024, 9, 1)
 @pytest.fixture(scope="session")
 def serving_db(built_warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The session's real build of the sample data (tests/conftest.py), published as the nightly does."""
-    from planwatch.publish import publish
+    from publishing.publish import publish
 
     root = tmp_path_factory.mktemp("report_serving")
     build = root / "build.duckdb"
@@ -36,7 +36,7 @@ def serving_db(built_warehouse: Warehouse, tmp_path_factory: pytest.TempPathFact
 
 @pytest.fixture(scope="session")
 def generated(serving_db: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    from planwatch.report import generate
+    from reporting import generate
 
     out = tmp_path_factory.mktemp("reports")
     return generate(serving_db, AS_OF, out) | {"out_dir": out}

@@ -1,4 +1,4 @@
-"""``planwatch plan extract`` and ``planwatch plan diff``: the command-line face of planwatch.plan."""
+"""``planwatch plan extract`` and ``planwatch plan diff``: the command-line face of plancatalog."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import logging
 import sys
 from pathlib import Path
 
-from planwatch.plan.diff import compare, load_catalog, load_draft, precision_recall, render
-from planwatch.plan.extract import PlanInputError, extract_targets, read_plan_text, write_draft
+from plancatalog.diff import compare, load_catalog, load_draft, precision_recall, render
+from plancatalog.extract import PlanInputError, extract_targets, read_plan_text, write_draft
 
 logger = logging.getLogger(__name__)
 

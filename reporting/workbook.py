@@ -18,10 +18,10 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from planwatch.report import summary
-from planwatch.report.colours import rgb as _rgb
-from planwatch.report.colours import text_colour_on
-from planwatch.report.queries import ProgressSnapshot
+from reporting import summary
+from reporting.colours import rgb as _rgb
+from reporting.colours import text_colour_on
+from reporting.queries import ProgressSnapshot
 
 log = logging.getLogger(__name__)
 

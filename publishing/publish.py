@@ -19,6 +19,8 @@ from pathlib import Path
 
 import duckdb
 
+from core.errors import DataError
+
 log = logging.getLogger(__name__)
 
 SERVED_SCHEMAS = ("marts", "reference", "config")
@@ -41,8 +43,8 @@ class Published:
     path: Path
 
 
-class PublishError(Exception):
-    pass
+class PublishError(DataError):
+    """Nothing was published (or rolled back): the serving warehouse is left as it was."""
 
 
 def _fsync_dir(path: Path) -> None:

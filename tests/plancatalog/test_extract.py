@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from planwatch.plan.commands import register
-from planwatch.plan.extract import (
+from plancatalog.commands import register
+from plancatalog.extract import (
     DraftTarget,
     PlanInputError,
     extract_targets,

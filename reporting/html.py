@@ -10,9 +10,9 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from planwatch.report import charts, summary
-from planwatch.report.colours import rgb, text_colour_on
-from planwatch.report.queries import ProgressSnapshot
+from reporting import charts, summary
+from reporting.colours import rgb, text_colour_on
+from reporting.queries import ProgressSnapshot
 
 log = logging.getLogger(__name__)
 
@@ -183,7 +183,7 @@ def _view(snapshot: ProgressSnapshot) -> dict[str, Any]:
 
 
 def render_html(snapshot: ProgressSnapshot, out: Path) -> Path:
-    env = Environment(loader=PackageLoader("planwatch.report", "templates"), autoescape=select_autoescape())
+    env = Environment(loader=PackageLoader("reporting", "templates"), autoescape=select_autoescape())
     env.filters.update(pct=_pct, num=_num, gap=_gap, gap_words=_gap_words, period=_period)
     html = env.get_template("progress.html.j2").render(**_view(snapshot))
     out.parent.mkdir(parents=True, exist_ok=True)

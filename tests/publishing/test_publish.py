@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from planwatch.publish import PublishError, current_publish_id, list_published, publish, rollback
+from publishing.publish import PublishError, current_publish_id, list_published, publish, rollback
 
 
 def make_build(path: Path, marker: int, rows: int = 2000) -> Path:
@@ -128,7 +128,7 @@ def test_a_reader_in_another_process_is_never_blocked_nor_shown_half_a_publish(t
 KILLED_PUBLISH = r"""
 import sys
 from pathlib import Path
-from planwatch.publish import publish
+from publishing.publish import publish
 publish(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), keep=50)
 """
 

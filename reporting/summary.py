@@ -15,7 +15,8 @@ from typing import Any
 
 import yaml
 
-from planwatch.report.queries import CN_NUMERALS, ProgressSnapshot
+from core.errors import ConfigError
+from reporting.queries import CN_NUMERALS, ProgressSnapshot
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +26,8 @@ NOT_JUDGED = frozenset({"not_yet_assessable", "no_data"})
 NEEDS_ATTENTION = ("off_track", "at_risk")
 
 
-class SectionNamesError(ValueError):
-    """planwatch/report/sections.yml is not a mapping of plan year -> section number -> name."""
+class SectionNamesError(ConfigError):
+    """reporting/sections.yml is not a mapping of plan year -> section number -> name."""
 
 
 @dataclass
@@ -59,15 +60,15 @@ def numeral(section_no: int) -> str:
 
 
 def _configured_names(plan_year: int) -> dict[int, str]:
-    text = resources.files("planwatch.report").joinpath("sections.yml").read_text(encoding="utf-8")
+    text = resources.files("reporting").joinpath("sections.yml").read_text(encoding="utf-8")
     data = yaml.safe_load(text) or {}
     if not isinstance(data, dict):
-        raise SectionNamesError("planwatch/report/sections.yml: expected a mapping of plan year to sections")
+        raise SectionNamesError("reporting/sections.yml: expected a mapping of plan year to sections")
     year = data.get(plan_year) or {}
     if not isinstance(year, dict) or not all(
         isinstance(k, int) and isinstance(v, str) and v.strip() for k, v in year.items()
     ):
-        raise SectionNamesError(f"planwatch/report/sections.yml: {plan_year}: expected section number: name")
+        raise SectionNamesError(f"reporting/sections.yml: {plan_year}: expected section number: name")
     return {k: v.strip() for k, v in year.items()}
 
 

@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 
-from tests.report.conftest import AS_OF
+from tests.reporting.conftest import AS_OF
 
 HEADER_ROW = 3
 SECTION_HEADERS = [
@@ -158,8 +158,8 @@ def test_the_report_counts_agree_with_the_summary_marts(serving_db: Path) -> Non
     """The report and the BI marts must never show a leader two different shares on track."""
     import duckdb
 
-    from planwatch.report import summary
-    from planwatch.report.queries import read_snapshot
+    from reporting import summary
+    from reporting.queries import read_snapshot
 
     snapshot = read_snapshot(serving_db, AS_OF)
     with duckdb.connect(str(serving_db), read_only=True) as con:

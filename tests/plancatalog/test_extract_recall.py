@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from planwatch.plan.diff import compare, load_catalog, load_draft, precision_recall
-from planwatch.plan.extract import extract_targets, read_plan_text, write_draft
+from plancatalog.diff import compare, load_catalog, load_draft, precision_recall
+from plancatalog.extract import extract_targets, read_plan_text, write_draft
 
 ROOT = Path(__file__).resolve().parents[2]
 PLAN = ROOT / "plan" / "2024_district_work_plan.txt"

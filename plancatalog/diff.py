@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from pathlib import Path
 
-from planwatch.plan.extract import PlanInputError, format_number
+from plancatalog.extract import PlanInputError, format_number
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from datetime import date
 from html import escape
 from typing import Any, Literal
 
-from planwatch.report.colours import rgb
+from reporting.colours import rgb
 
 Mode = Literal["completion", "growth", "value"]
 

@@ -1,0 +1,1 @@
+"""Publishing: write-audit-publish of the serving warehouse, rollback, and the Parquet export."""
