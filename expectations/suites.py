@@ -14,7 +14,8 @@ import great_expectations as gx
 import great_expectations.expectations as gxe
 from great_expectations.expectations.row_conditions import Column
 
-from ingest.registry import MEASURES, Source
+from core.vocabulary import vocabulary
+from ingest.registry import Source
 
 RAW_KEY = [
     "source_id",
@@ -50,7 +51,9 @@ def raw_source(source: Source, ctx: SuiteContext) -> gx.ExpectationSuite:
     suite.add_expectation(gxe.ExpectCompoundColumnsToBeUnique(column_list=RAW_KEY))
     codes = [m.code for m in source.indicators]
     suite.add_expectation(gxe.ExpectColumnValuesToBeInSet(column="indicator_code", value_set=codes))
-    suite.add_expectation(gxe.ExpectColumnValuesToBeInSet(column="measure", value_set=list(MEASURES)))
+    suite.add_expectation(
+        gxe.ExpectColumnValuesToBeInSet(column="measure", value_set=list(vocabulary().measures))
+    )
     suite.add_expectation(gxe.ExpectColumnValuesToBeInSet(column="unit", value_set=CANONICAL_UNITS))
     for column in ("period_start_month", "period_end_month"):
         suite.add_expectation(gxe.ExpectColumnValuesToBeBetween(column=column, min_value=1, max_value=12))

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import cn2an
 
+from core.vocabulary import UnknownUnit, vocabulary
+
 MISSING_MARKERS = frozenset(
     {"", "—", "——", "-", "--", "…", "……", "...", "空", "/", "×", "x", "nan", "none", "null"}
 )
@@ -100,14 +102,13 @@ def _parse_period(raw: str, default_year: int | None) -> Period:
         rest = text[m.end() :]
     if year is None:
         raise NormaliseError(f"period {raw!r} has no year")
-    if rest in ("", "年", "全年", "年度", "1-12月", "1-4季度"):
+    if rest == "":
         return Period(year, 1, 12)
-    if m2 := re.fullmatch(r"前([二三四2-4])季度", rest):  # 前三季度 = 1-3季度
-        return Period(year, 1, 3 * _QUARTER_WORDS[m2.group(1)])
-    if rest in ("上半年", "1-2季度"):
-        return Period(year, 1, 6)
-    if rest == "下半年":
-        return Period(year, 7, 12)
+    labels = vocabulary().period_labels  # 全年, 上半年, 前三季度, 一季度, 年度 ...
+    after_year = text[m.end(1) :] if m and rest is not text else rest  # 2023年度: the label is 年度
+    for candidate in (rest, after_year):
+        if (months := labels.get(candidate)) is not None:
+            return Period(year, *months)
     if m2 := re.fullmatch(r"(\d{1,2})-(\d{1,2})月?(累计)?", rest):
         start, end = int(m2.group(1)), int(m2.group(2))
         return _checked(raw, Period(year, start, end))
@@ -141,53 +142,19 @@ class Unit:
     multiplier: float
 
 
-# Canonical units keep a level in base units (yuan, usd, kg, ...) so that sums and ratios across
-# sources never mix 亿元 with 万元. Rates stay in percent.
-_UNITS: dict[str, tuple[str, float]] = {
-    "亿元": ("yuan", 1e8),
-    "万元": ("yuan", 1e4),
-    "元": ("yuan", 1.0),
-    "亿美元": ("usd", 1e8),
-    "万美元": ("usd", 1e4),
-    "美元": ("usd", 1.0),
-    "%": ("percent", 1.0),
-    "％": ("percent", 1.0),
-    "百分点": ("percentage_point", 1.0),
-    "万千瓦": ("kw", 1e4),
-    "千瓦": ("kw", 1.0),
-    "亩": ("mu", 1.0),
-    "万亩": ("mu", 1e4),
-    "斤": ("kg", 0.5),
-    "万斤": ("kg", 5e3),
-    "吨": ("tonne", 1.0),
-    "万吨": ("tonne", 1e4),
-    "公里": ("km", 1.0),
-    "平方米": ("m2", 1.0),
-    "万平方米": ("m2", 1e4),
-    "万人": ("person", 1e4),
-    "人": ("person", 1.0),
-    "名": ("person", 1.0),
-    "万千瓦时": ("kwh", 1e4),
-    "亿千瓦时": ("kwh", 1e8),
-    "头": ("head", 1.0),
-    "万头": ("head", 1e4),
-}
-_COUNT_UNITS = "家个项座场套辆张户处件宗次所条起"
-
-
 def parse_unit(raw: object) -> Unit:
     return _parse_unit(str(raw or ""))
 
 
 @functools.lru_cache(maxsize=1024)
 def _parse_unit(raw: str) -> Unit:
+    """A unit as published, read through the one vocabulary (dbt_project/seeds/vocabulary/units.csv)."""
     text = re.sub(r"^[(\[]|[)\]]$", "", to_halfwidth(raw).strip())
-    if text in _UNITS:
-        canonical, mult = _UNITS[text]
-        return Unit(text, canonical, mult)
-    if len(text) == 1 and text in _COUNT_UNITS:
-        return Unit(text, "count", 1.0)
-    raise NormaliseError(f"unit {raw!r} is not a known unit ({', '.join(sorted(_UNITS))}, or a count unit)")
+    try:
+        unit = vocabulary().unit(text)
+    except UnknownUnit as exc:
+        raise NormaliseError(f"{exc}; add it there if it is a real unit") from exc
+    return Unit(text, unit.canonical, unit.multiplier)
 
 
 _NAME_WITH_UNIT = re.compile(r"^(?P<name>.+?)\s*\((?P<unit>[^()]+)\)\s*$")

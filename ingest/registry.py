@@ -14,20 +14,30 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from core.vocabulary import vocabulary
 from ingest.errors import RegistryError
 
-Measure = Literal[
-    "ytd_value",  # 1-m月累计
-    "ytd_growth_pct",  # 累计增长 %, published on a comparable base (可比口径)
-    "month_value",  # 本月
-    "month_growth_pct",  # 本月同比增长 %
-    "level",  # a stock or a level at the period end (last value, never summed)
-    "rate_pct",  # a rate held over the period (e.g. 空气质量优良率)
-    "count_ytd",  # things counted since 1 January
-]
-MEASURES: tuple[str, ...] = Measure.__args__  # type: ignore[attr-defined]
+
+def _known_measure(value: str) -> str:
+    known = vocabulary().measures
+    if value not in known:
+        raise ValueError(f"measure {value!r} is not in the vocabulary ({', '.join(known)})")
+    return value
+
+
+# a measure named in dbt_project/seeds/vocabulary/measures.csv (ytd_value, ytd_growth_pct, level, ...)
+Measure = Annotated[str, AfterValidator(_known_measure)]
+
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 

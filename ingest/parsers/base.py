@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from core.vocabulary import vocabulary
 from ingest.errors import Location, ReleaseError
 from ingest.normalise import NormaliseError, Period, Unit, parse_number, parse_unit
 from ingest.registry import IndicatorMapping, Source
@@ -53,9 +54,6 @@ def period_for(measure: str, period: Period) -> Period:
     return period
 
 
-PERCENT_MEASURES = frozenset({"ytd_growth_pct", "month_growth_pct", "rate_pct"})
-
-
 def make_record(
     *,
     source: Source,
@@ -83,10 +81,14 @@ def make_record(
         ) from exc
     if unit is None:
         try:
-            unit = parse_unit("%") if measure in PERCENT_MEASURES else parse_unit(unit_text or mapping.unit)
+            unit = (
+                parse_unit("%")
+                if vocabulary().measures[measure].is_percent
+                else parse_unit(unit_text or mapping.unit)
+            )
         except NormaliseError as exc:
             raise ReleaseError(where, str(exc), "a unit such as 亿元, 万元, 亿美元, %, 家") from exc
-    if mapping.unit and measure not in PERCENT_MEASURES and not _same_unit(unit, mapping.unit):
+    if mapping.unit and not vocabulary().measures[measure].is_percent and not _same_unit(unit, mapping.unit):
         raise ReleaseError(
             where,
             f"unit of {mapping.label} changed to {unit.raw!r}",

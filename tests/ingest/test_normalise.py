@@ -108,7 +108,7 @@ def test_non_numbers_raise(raw: object) -> None:
         ("万亩", "mu", 1e4),
         ("亩", "mu", 1.0),
         ("万斤", "kg", 5e3),
-        ("万吨", "tonne", 1e4),
+        ("万吨", "kg", 1e7),
         ("万平方米", "m2", 1e4),
         ("万人", "person", 1e4),
         ("万头", "head", 1e4),
