@@ -51,7 +51,7 @@ from pathlib import Path
 from airflow.sdk import dag
 from cosmos import DbtTaskGroup, ProjectConfig, ProfileConfig, RenderConfig, ExecutionConfig
 from cosmos.constants import LoadMode, TestBehavior, InvocationMode
-from planwatch.settings import load_settings
+from core.settings import load_settings
 
 S = load_settings()
 DBT = S.dbt_project_dir
@@ -80,7 +80,7 @@ from cosmos import ProfileConfig
 from cosmos.constants import InvocationMode
 from cosmos.operators.local import DbtBuildLocalOperator
 from planwatch.dbt_runtime import release_dbt_duckdb
-from planwatch.settings import load_settings
+from core.settings import load_settings
 
 S = load_settings()
 

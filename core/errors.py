@@ -21,6 +21,10 @@ class ConfigError(PlanwatchError):
     """A configuration file (source registry, settings, rules, catalog) is invalid: fix it, then rerun."""
 
 
+class UsageError(PlanwatchError, ValueError):
+    """A command was given something it cannot use (a malformed month, an unknown id)."""
+
+
 class TransientError(PlanwatchError):
     """A passing fault (a timeout, a busy server, a file held by another process): worth retrying."""
 

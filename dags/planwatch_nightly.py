@@ -39,9 +39,9 @@ from cosmos import ProfileConfig
 from cosmos.constants import InvocationMode
 from cosmos.operators.local import DbtBuildLocalOperator
 
+from core.settings import load_settings
 from planwatch.alerts import notify_failure
 from planwatch.dbt_runtime import release_dbt_duckdb
-from planwatch.settings import load_settings
 
 DUCKDB_POOL = "planwatch_duckdb"  # one slot: DuckDB allows one writing process per file
 # Celery queue of the tasks that write DuckDB files: in docker/ a single worker with concurrency 1
@@ -99,8 +99,8 @@ def planwatch_nightly() -> None:
         pool=DUCKDB_POOL, queue=DUCKDB_QUEUE
     )  # creates the raw file on a new deployment: a writer like the others
     def prepare(params: dict | None = None, logical_date: pendulum.DateTime | None = None) -> dict:
+        from core.settings import load_settings
         from planwatch.nightly import ensure_raw, resolve_as_of, source_ids
-        from planwatch.settings import load_settings
 
         settings = load_settings()
         ensure_raw(settings)

@@ -39,7 +39,7 @@ def planwatch_publish_watchdog() -> None:
     def check_published_today(logical_date: pendulum.DateTime | None = None) -> str:
         from airflow.sdk.exceptions import AirflowFailException
 
-        from planwatch.settings import load_settings
+        from core.settings import load_settings
         from publishing.publish import latest_publish_time
 
         settings = load_settings()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.settings import Settings
+
 
 @dataclass(frozen=True)
 class IngestPaths:
@@ -12,3 +14,7 @@ class IngestPaths:
     landing: Path
     quarantine: Path
     raw_db: Path
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> IngestPaths:
+        return cls(settings.data_root, settings.landing_dir, settings.quarantine_dir, settings.raw_db)

@@ -8,7 +8,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from planwatch.settings import Settings
+from core.settings import Settings
 
 DUCKDB_POOL = "planwatch_duckdb"
 

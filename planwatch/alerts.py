@@ -11,7 +11,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from planwatch.settings import load_settings
+from core.settings import load_settings
 
 log = logging.getLogger(__name__)
 

@@ -11,16 +11,18 @@ planwatch plan extract|diff        turn a plan text into a draft target catalog,
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import subprocess
 import sys
 import time
+import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ingest.errors import PlanwatchError
-from planwatch.settings import load_settings, parse_month
+from core.errors import PlanwatchError, one_line
+from core.settings import load_settings, parse_month
 
 log = logging.getLogger("planwatch")
 
@@ -101,96 +103,14 @@ def _format_summary(summary: dict, serving_db: Path, ok: bool, elapsed: float) -
     return "\n".join(lines)
 
 
-def _cmd_report(args: argparse.Namespace) -> int:
-    from planwatch.nightly import report
-
-    settings = load_settings()
-    as_of = args.as_of
-    if as_of is None:
-        import duckdb
-
-        from reporting.queries import latest_as_of
-
-        with duckdb.connect(str(settings.serving_db), read_only=True) as con:
-            as_of = f"{latest_as_of(con):%Y-%m}"
-    out = report(as_of, settings)
-    print(f"report for {as_of}:\n  {out['html']}\n  {out.get('xlsx', '')}".rstrip())
-    return 0
-
-
-def _cmd_publish_list(args: argparse.Namespace) -> int:
-    from publishing.publish import current_publish_id, list_published
-
-    settings = load_settings()
-    current = current_publish_id(settings.serving_db, settings.published_dir)
-    for pid in list_published(settings.published_dir):
-        print(f"{'*' if pid == current else ' '} {pid}")
-    return 0
-
-
-def _cmd_publish_rollback(args: argparse.Namespace) -> int:
-    from publishing.publish import rollback
-
-    settings = load_settings()
-    to = rollback(settings.serving_db, settings.published_dir, args.to)
-    print(f"serving warehouse is now publish {to}")
-    return 0
-
-
-def _cmd_sources_list(args: argparse.Namespace) -> int:
-    import duckdb
-
-    from ingest.registry import load_registry
-
-    settings = load_settings()
-    registry = load_registry(settings.sources_dir)
-    last: dict[str, tuple] = {}
-    if settings.raw_db.exists():
-        with duckdb.connect(str(settings.raw_db), read_only=True) as con:
-            tables = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
-            if "load_log" in tables:
-                for row in con.execute(
-                    "select source_id, max(finished_at), arg_max(status, finished_at) from load_log group by 1"
-                ).fetchall():
-                    last[row[0]] = row[1:]
-    for sid, src in registry.items():
-        when, status = last.get(sid, (None, "never loaded"))
-        print(f"{sid:32} {src.bureau:20} {src.format:12} {status:12} {when or ''}  {src.title}")
-    return 0
-
-
-def _cmd_sources_check(args: argparse.Namespace) -> int:
-    from ingest.registry import check_mappings, load_registry
-
-    settings = load_settings()
-    registry = load_registry(settings.sources_dir)
-    problems = check_mappings(registry, settings.dbt_project_dir / "seeds" / "indicators.csv")
-    for problem in problems:
-        print(f"  - {problem}", file=sys.stderr)
-    if problems:
-        print(f"{len(problems)} problems between the registry and the indicator catalog", file=sys.stderr)
-        return 1
-    print(f"{len(registry)} sources valid, every mapping in the indicator catalog: {', '.join(registry)}")
-    return 0
-
-
-def _cmd_sources_add(args: argparse.Namespace) -> int:
-    from ingest.inspect import propose_entry
-
-    settings = load_settings()
-    print(propose_entry(Path(args.sample), settings.dbt_project_dir / "seeds" / "indicators.csv"))
-    return 0
-
-
-def _cmd_samples_generate(args: argparse.Namespace) -> int:
-    from samples.generate import generate
-
-    settings = load_settings()
-    as_of = parse_month(args.as_of) if args.as_of else settings.default_as_of()
-    out = Path(args.out) if args.out else settings.data_root
-    files = generate(out, as_of.year, as_of.month)
-    print(f"wrote {len(files)} sample releases under {out}")
-    return 0
+# Every package that has commands registers them here (one `commands.py` per package).
+COMMAND_MODULES = (
+    "reporting.commands",
+    "publishing.commands",
+    "ingest.commands",
+    "samples.commands",
+    "plancatalog.commands",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -200,61 +120,39 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=__doc__,
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level, with tracebacks")
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run the nightly pipeline once (airflow dags test) and print a summary")
     run.add_argument("--as-of", help="as-of month YYYY-MM (default: config/settings.yml demo_as_of)")
     run.set_defaults(func=_cmd_run)
 
-    rep = sub.add_parser("report", help="regenerate the progress report from the serving warehouse")
-    rep.add_argument("--as-of", help="as-of month YYYY-MM (default: the latest in the warehouse)")
-    rep.set_defaults(func=_cmd_report)
-
-    pub = sub.add_parser("publish", help="published warehouse files").add_subparsers(
-        dest="action", required=True
-    )
-    pub.add_parser("list", help="list kept publishes; * marks the one being served").set_defaults(
-        func=_cmd_publish_list
-    )
-    rb = pub.add_parser("rollback", help="serve an earlier publish again (default: the previous one)")
-    rb.add_argument("--to", help="publish id from 'planwatch publish list'")
-    rb.set_defaults(func=_cmd_publish_rollback)
-
-    src = sub.add_parser("sources", help="the source registry").add_subparsers(dest="action", required=True)
-    src.add_parser("list", help="sources and their last load").set_defaults(func=_cmd_sources_list)
-    src.add_parser("check", help="validate every registry entry and its mappings").set_defaults(
-        func=_cmd_sources_check
-    )
-    add = src.add_parser("add", help="inspect a sample release and print a proposed registry entry")
-    add.add_argument("--sample", required=True, help="a sample release file (.xlsx, .csv, .json)")
-    add.set_defaults(func=_cmd_sources_add)
-
-    smp = sub.add_parser("samples", help="sample data").add_subparsers(dest="action", required=True)
-    gen = smp.add_parser("generate", help="regenerate the bundled sample releases")
-    gen.add_argument("--as-of", help="last month of sample data, YYYY-MM")
-    gen.add_argument("--out", help="output folder (default: the data root)")
-    gen.set_defaults(func=_cmd_samples_generate)
-
-    try:
-        from plancatalog.commands import register
-    except ImportError:  # the plan extractor is optional for the pipeline itself
-        pass
-    else:
-        register(sub)
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. Every failure ends as one line on stderr and an exit code, never a traceback:
+    2 for an error the user can act on (PlanwatchError), 3 for a fault in planwatch itself."""
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
     try:
         return int(args.func(args))
-    except (PlanwatchError, LookupError, ValueError, OSError) as exc:
-        print(f"planwatch: error: {exc}", file=sys.stderr)
-        return 2
+    except PlanwatchError as exc:
+        print(f"planwatch: error: {one_line(exc)}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("planwatch: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a fault in planwatch itself: still one line, the traceback only with -v
+        log.debug("unexpected error", exc_info=True)
+        if args.verbose:
+            traceback.print_exc()
+        print(f"planwatch: internal error: {type(exc).__name__}: {one_line(exc)}", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

@@ -18,10 +18,11 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from core.errors import DataError
+from core.settings import Settings, load_settings, parse_month
 from ingest import raw_store
+from ingest.paths import IngestPaths
 from ingest.pipeline import ingest_source
 from ingest.registry import load_registry
-from planwatch.settings import Settings, load_settings, parse_month
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ def source_ids(settings: Settings | None = None) -> list[str]:
 def ingest_one(source_id: str, as_of: str, settings: Settings | None = None) -> dict[str, Any]:
     settings = settings or load_settings()
     source = load_registry(settings.sources_dir)[source_id]
-    result = ingest_source(source, settings.ingest_paths, parse_month(as_of))
+    result = ingest_source(source, IngestPaths.from_settings(settings), parse_month(as_of))
     summary = asdict(result) | {"status": result.status}
     if result.rejected:
         raise SourceRejected(source_id, result.rejected, summary)

@@ -25,7 +25,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from planwatch.settings import load_settings
+from core.settings import load_settings
 from tests.conftest import BIN, Project, airflow_env, make_project
 
 pytestmark = pytest.mark.slow

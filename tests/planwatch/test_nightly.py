@@ -8,8 +8,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from core.settings import load_settings
 from planwatch.nightly import resolve_as_of
-from planwatch.settings import load_settings
 from publishing.publish import PublishError, publish, refuse_older_build
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from ingest.paths import IngestPaths
+from core.errors import UsageError
 
 
 def _find_home() -> Path:
@@ -32,7 +32,7 @@ def _find_home() -> Path:
 def parse_month(text: str) -> date:
     """'2024-09' -> date(2024, 9, 1)."""
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
-        raise ValueError(f"as-of month {text!r} must be YYYY-MM")
+        raise UsageError(f"as-of month {text!r} must be YYYY-MM")
     year, month = (int(x) for x in text.split("-"))
     return date(year, month, 1)
 
@@ -87,13 +87,12 @@ class Settings:
         return self.state_dir / "warehouse" / "runs"
 
     @property
-    def ingest_paths(self) -> IngestPaths:
-        return IngestPaths(
-            data_root=self.data_root,
-            landing=self.state_dir / "landing",
-            quarantine=self.state_dir / "quarantine",
-            raw_db=self.raw_db,
-        )
+    def landing_dir(self) -> Path:
+        return self.state_dir / "landing"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.state_dir / "quarantine"
 
     def config(self) -> dict[str, object]:
         data = yaml.safe_load((self.config_dir / "settings.yml").read_text(encoding="utf-8"))
