@@ -5,6 +5,10 @@ which point at the raw file), written beside the serving path and moved into pla
 atomic rename: a reader that already has the old file open keeps reading the old inode, a new reader opens
 the new file, and nobody ever sees half a file. Each publish is also kept (hard link) under published/
 for rollback; the newest N are kept.
+
+The file is written in an older DuckDB storage format (SERVING_STORAGE_VERSION) so that the DuckDB CLIs
+and BI drivers analysts already have (DuckDB 1.0 and later) open it; the build and raw files stay in the
+current format, since only planwatch reads them. publishing/README.md lists the client versions tested.
 """
 
 from __future__ import annotations
@@ -24,6 +28,10 @@ from core.errors import DataError
 log = logging.getLogger(__name__)
 
 SERVED_SCHEMAS = ("marts", "reference", "config")
+# DuckDB 2.0 writes files that DuckDB 1.x cannot open. v1.0.0 is the oldest storage format DuckDB 2.0 still
+# writes and the one every 1.x release reads (tests/bi/test_old_clients.py opens it with 1.1 and 1.4).
+SERVING_STORAGE_VERSION = "v1.0.0"
+SERVING_CATALOG = "planwatch"  # the serving file's stem, so names qualified with it resolve the same
 VIEW_SCHEMAS = ("serving",)  # stable, human-named views for BI tools over the tables above
 
 
@@ -60,8 +68,10 @@ def write_serving_copy(build_db: Path, target: Path, quality: list[dict] | None 
     the serving views re-pointed at the local tables and the night's quality results beside them."""
     if target.exists():
         target.unlink()
-    con = duckdb.connect(str(target))
+    con = duckdb.connect()
     try:
+        con.execute(f"attach '{target}' as {SERVING_CATALOG} (storage_version '{SERVING_STORAGE_VERSION}')")
+        con.execute(f"use {SERVING_CATALOG}")
         con.execute(f"attach '{build_db}' as build (read_only)")
         tables = con.execute(
             """
@@ -100,7 +110,9 @@ def write_serving_copy(build_db: Path, target: Path, quality: list[dict] | None 
             quoted = "'" + str(comment).replace("'", "''") + "'"  # COMMENT ON takes no parameters
             con.execute(f'comment on column "{schema}"."{table}"."{column}" is {quoted}')
         write_quality_table(con, quality or [])
-        con.execute("checkpoint")
+        con.execute(f"checkpoint {SERVING_CATALOG}")
+        con.execute("use memory")
+        con.execute(f"detach {SERVING_CATALOG}")
     finally:
         con.close()
     with target.open("rb") as fh:

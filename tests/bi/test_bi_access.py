@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
 from sqlalchemy import create_engine, text
 
-from publishing.publish import export_parquet, publish
-from tests.conftest import Warehouse
+from publishing.publish import export_parquet
 
 pytestmark = pytest.mark.slow
 
 README_QUERY = "select status_label_zh, count(*) from marts.fct_target_progress where as_of_month = '2024-09-01' group by 1"
-
-
-@pytest.fixture(scope="module")
-def serving(built_warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("serving")
-    build = root / "build.duckdb"
-    shutil.copyfile(built_warehouse.build_db, build)
-    return publish(build, root / "planwatch.duckdb", root / "published").path
 
 
 def test_sqlalchemy_duckdb_engine_reads_the_published_warehouse_read_only(serving: Path) -> None:
