@@ -29,8 +29,9 @@ MART_KEYS: dict[str, list[str]] = {
     "dim_targets": ["target_id"],
     "dim_indicators": ["indicator_code"],
     "dim_bureaus": ["bureau_code"],
-    "fct_section_summary": ["section_no", "as_of_month"],
-    "fct_bureau_summary": ["bureau_code", "as_of_month"],
+    "dim_plans": ["plan_id"],
+    "fct_section_summary": ["plan_id", "section_no", "as_of_month"],
+    "fct_bureau_summary": ["plan_id", "bureau_code", "as_of_month"],
 }
 
 
@@ -114,21 +115,28 @@ class Dataset:
     suite: Callable[[SuiteContext], Any]
 
 
-def _previous_rows(serving_db: Path | None, names: list[str]) -> dict[str, int]:
+def _previous_rows(serving_db: Path | None, names: list[str]) -> dict[str, float]:
+    """Rows of each mart in the serving file, per as-of month where the mart has as-of months."""
     if serving_db is None or not serving_db.exists():
         return {}
     with duckdb.connect(str(serving_db), read_only=True) as con:
-        tables = {
-            r[0]
-            for r in con.execute(
-                "select table_name from duckdb_tables() where schema_name='marts'"
+        columns = dict(
+            con.execute(
+                "select table_name, list(column_name) from duckdb_columns() "
+                "where schema_name = 'marts' group by 1"
             ).fetchall()
-        }
-        counts: dict[str, int] = {}
+        )
+        counts: dict[str, float] = {}
         for name in names:
-            row = con.execute(f'select count(*) from marts."{name}"').fetchone() if name in tables else None
+            if name not in columns:
+                continue
+            if "as_of_month" in columns[name]:
+                sql = f'select count(*) / greatest(count(distinct as_of_month), 1) from marts."{name}"'
+            else:
+                sql = f'select count(*) from marts."{name}"'
+            row = con.execute(sql).fetchone()
             if row:
-                counts[name] = int(row[0])
+                counts[name] = float(row[0])
         return counts
 
 
@@ -175,11 +183,19 @@ def validate_build(
     with duckdb.connect(str(build_db), read_only=True) as con:
         con.execute(f"attach '{raw_db}' as raw (read_only)")
         datasets = datasets_for(con, sources)
-        targets = [
-            r[0] for r in con.execute("select target_id from reference.plan_targets order by 1").fetchall()
-        ]
+        grid = con.execute(
+            "select list(distinct target_id order by target_id), count(*), count(distinct as_of_month) "
+            "from intermediate.int_target_months"
+        ).fetchone()
+        targets, target_months, months = grid if grid else ([], 0, 0)
         statuses = [r[0] for r in con.execute("select status from config.status_rules").fetchall()]
-        months = con.execute("select count(*) from intermediate.int_as_of_months").fetchone()
+        per_month = frozenset(
+            r[0]
+            for r in con.execute(
+                "select distinct table_name from duckdb_columns() "
+                "where schema_name = 'marts' and column_name = 'as_of_month'"
+            ).fetchall()
+        )
         frames = {ds.name: con.execute(ds.query, ds.params).df() for ds in datasets}
         for rule, failing in run_rules(con, load_rules(rules_file), sources, as_of, today or date.today()):
             checks.append(
@@ -208,7 +224,12 @@ def validate_build(
             )
     marts = [ds.name for ds in datasets if not ds.name.startswith("raw_")]
     suite_ctx = SuiteContext(
-        targets, statuses, int(months[0]) if months else 0, _previous_rows(serving_db, marts)
+        targets or [],
+        statuses,
+        int(target_months),
+        int(months),
+        _previous_rows(serving_db, marts),
+        per_month=per_month,
     )
 
     context = gx.get_context(mode="ephemeral")

@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from core.vocabulary import vocabulary
 from tests.conftest import BIN, REPO, SAMPLES, Warehouse
 
 DBT_PROJECT = REPO / "dbt_project"
@@ -106,7 +107,7 @@ def test_every_target_at_every_as_of_month(built_warehouse: Warehouse) -> None:
 def test_fixed_asset_investment_completion_and_gap_match_raw(built_warehouse: Warehouse) -> None:
     target = plan_targets()["T2024-002"]  # 完成固定资产投资450亿元以上
     ytd = raw_ytd(built_warehouse.raw_db, "fai_total", "ytd_value")
-    actual = ytd[(2024, 9)] / float(target["unit_multiplier"])
+    actual = ytd[(2024, 9)] / vocabulary().unit(target["unit_raw"]).multiplier
     completion = actual / float(target["target_value"])
     gap_pp = 100 * (completion - 9 / 12)
 
@@ -132,7 +133,7 @@ def test_fixed_asset_investment_seasonal_projection_run_rate_and_ap_match_raw(
     built_warehouse: Warehouse,
 ) -> None:
     target = plan_targets()["T2024-002"]
-    mult, goal = float(target["unit_multiplier"]), float(target["target_value"])
+    mult, goal = vocabulary().unit(target["unit_raw"]).multiplier, float(target["target_value"])
     ytd = raw_ytd(built_warehouse.raw_db, "fai_total", "ytd_value")
     shares = [ytd[(y, 9)] / ytd[(y, 12)] for y in (2021, 2022, 2023) if (y, 9) in ytd and (y, 12) in ytd]
     assert shares, "the sample data should hold at least one full past year"
@@ -299,3 +300,24 @@ def test_empty_raw_layer_builds_with_no_data_statuses(empty_build: EmptyBuild) -
     assert all(reason for _, _, reason in rows)
     (values,) = query(empty_build.build_db, "select count(*) from marts.fct_indicator_values")[0]
     assert values == 0
+
+
+def test_dbt_and_python_read_units_the_same_way(built_warehouse: Warehouse) -> None:
+    """int_unit_forms (SQL) and core.vocabulary (Python) resolve every written form alike."""
+    forms = query(
+        built_warehouse.build_db, "select unit, canonical_unit, multiplier from intermediate.int_unit_forms"
+    )
+    assert len(forms) > 100  # units and their prefixed forms (万千瓦, 亿元, ...)
+    for unit, canonical, multiplier in forms:
+        python = vocabulary().unit(unit)
+        assert (python.canonical, python.multiplier) == (canonical, pytest.approx(multiplier)), unit
+
+
+def test_plans_are_tracked_and_summaries_keyed_by_plan(built_warehouse: Warehouse) -> None:
+    plans = query(built_warehouse.build_db, "select plan_id, tracking_status, is_active from marts.dim_plans")
+    assert ("district_2024", "tracking", True) in plans
+    keys = query(
+        built_warehouse.build_db,
+        "select count(*), count(distinct (plan_id, section_no, as_of_month)) from marts.fct_section_summary",
+    )
+    assert keys[0][0] == keys[0][1] > 0

@@ -13,9 +13,10 @@ ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "dbt_project" / "seeds"
 PLAN = ROOT / "plan" / "2024_district_work_plan.txt"
 
+PLAN_ID = "district_2024"  # the plan whose text is PLAN
 TARGET_COLUMNS = [
+    "plan_id",
     "target_id",
-    "plan_year",
     "section_no",
     "section",
     "quote",
@@ -25,8 +26,6 @@ TARGET_COLUMNS = [
     "target_value",
     "band",
     "unit_raw",
-    "unit",
-    "unit_multiplier",
     "direction",
     "aspirational",
     "responsible_bureau",
@@ -49,7 +48,6 @@ INDICATOR_COLUMNS = [
 ]
 KINDS = {"level", "growth", "count", "rate_held", "stock", "coverage", "decrease", "milestone"}
 COMPARATORS = {">=", ">", "<=", "<", "~", "="}
-UNITS = {"yuan", "usd", "percent", "count", "kw", "mu", "kg", "tonne", "km", "m2", "person", "head"}
 FREQUENCIES = {"monthly", "quarterly", "annual", "event"}
 MEASURES = {"ytd_cumulative", "ytd_growth", "rate", "last_value", "count_since_jan1", "milestone_state"}
 SECTIONS = "一二三四五六七八九十"
@@ -67,7 +65,7 @@ def read(name: str) -> tuple[list[str], list[dict[str, str]]]:
 def targets() -> list[dict[str, str]]:
     columns, rows = read("plan_targets.csv")
     assert columns == TARGET_COLUMNS
-    return rows
+    return [row for row in rows if row["plan_id"] == PLAN_ID]
 
 
 @pytest.fixture(scope="module")
@@ -113,10 +111,8 @@ def test_section_matches_the_heading_above_the_quote(targets: list[dict[str, str
 def test_accepted_values(targets: list[dict[str, str]]) -> None:
     for row in targets:
         tid = row["target_id"]
-        assert row["plan_year"] == "2024"
         assert row["kind"] in KINDS, tid
         assert row["comparator"] in COMPARATORS, tid
-        assert row["unit"] in UNITS | {""}, tid
         assert row["direction"] in {"higher", "lower"}, tid
         assert row["aspirational"] in {"true", "false"}, tid
         assert row["assessable_within_year"] in {"true", "false"}, tid
@@ -130,21 +126,21 @@ def test_values_units_and_bands_are_consistent(targets: list[dict[str, str]]) ->
     for row in targets:
         tid = row["target_id"]
         if row["kind"] == "milestone":
-            assert row["target_value"] == "" and row["unit_raw"] == "" and row["unit"] == "", tid
+            assert row["target_value"] == "" and row["unit_raw"] == "", tid
             assert row["comparator"] == "=" and row["measure"] == "milestone_state", tid
             continue
         assert float(row["target_value"]) >= 0, tid
-        assert row["unit"] and float(row["unit_multiplier"]) > 0, tid
         assert (row["band"] != "") == (row["comparator"] == "~"), tid
         if row["kind"] == "coverage":
             assert row["comparator"] == "=" and float(row["target_value"]) == 100, tid
         if row["kind"] == "decrease":
             assert row["direction"] == "lower", tid
-        if row["unit_raw"] == "%":
-            assert row["unit"] == "percent", tid
 
 
 def test_units_as_written_map_to_their_multiplier(targets: list[dict[str, str]]) -> None:
+    """The catalog keeps units as written; the vocabulary gives their canonical unit and multiplier."""
+    from core.vocabulary import vocabulary
+
     expected = {
         "亿元": 1e8,
         "亿美元": 1e8,
@@ -157,7 +153,7 @@ def test_units_as_written_map_to_their_multiplier(targets: list[dict[str, str]])
     }
     for row in targets:
         if row["unit_raw"] in expected:
-            assert float(row["unit_multiplier"]) == expected[row["unit_raw"]], row["target_id"]
+            assert vocabulary().unit(row["unit_raw"]).multiplier == expected[row["unit_raw"]], row["target_id"]
 
 
 def test_assessable_within_year_follows_frequency_and_measure(targets: list[dict[str, str]]) -> None:
@@ -204,8 +200,9 @@ def test_every_bureau_is_registered(targets: list[dict[str, str]], indicators: l
 
 
 def test_plan_text_lines_seed_is_the_plan(plan_text: str) -> None:
-    columns, lines = read("plan_text_lines.csv")
-    assert columns == ["line_no", "text"]
+    columns, all_lines = read("plan_text_lines.csv")
+    assert columns == ["plan_id", "line_no", "text"]
+    lines = [row for row in all_lines if row["plan_id"] == PLAN_ID]
     assert [int(row["line_no"]) for row in lines] == list(range(1, len(lines) + 1))
     assert "\n".join(row["text"] for row in lines) == plan_text
 

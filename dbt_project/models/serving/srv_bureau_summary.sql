@@ -10,6 +10,7 @@ summary as (
 
 final as (
     select
+        plan_id,
         as_of_month,
         bureau_code,
         bureau_name_zh as bureau_name,

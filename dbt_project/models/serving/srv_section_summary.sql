@@ -9,6 +9,7 @@ summary as (
 
 final as (
     select
+        plan_id,
         as_of_month,
         section_no,
         section,

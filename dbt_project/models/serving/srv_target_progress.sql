@@ -14,6 +14,7 @@ targets as (
 
 final as (
     select
+        progress.plan_id,
         progress.as_of_month,
         progress.as_of_date,
         progress.target_id,

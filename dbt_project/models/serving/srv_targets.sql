@@ -10,7 +10,9 @@ targets as (
 final as (
     select
         target_id,
+        plan_id,
         plan_year,
+        region_code,
         section_no,
         section,
         quote as target_text,

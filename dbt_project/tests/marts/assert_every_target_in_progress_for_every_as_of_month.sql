@@ -1,26 +1,15 @@
--- Catalog targets missing from fct_target_progress at some as-of month (every target must appear at
--- every as-of month from January to the run's as-of month, whatever the data).
+-- Targets missing from fct_target_progress at some as-of month of their plan (see int_target_months:
+-- every target at every as-of month from January of its plan year to the run's as-of month, a
+-- multi-year target until its due year, whatever the data).
 
 with
 
-targets as (
-    select * from {{ ref('plan_targets') }}
-),
-
-as_of_months as (
-    select * from {{ ref('int_as_of_months') }}
+expected as (
+    select * from {{ ref('int_target_months') }}
 ),
 
 progress as (
     select * from {{ ref('fct_target_progress') }}
-),
-
-expected as (
-    select
-        targets.target_id,
-        as_of_months.as_of_month
-    from targets
-    inner join as_of_months on targets.plan_year = as_of_months.plan_year
 ),
 
 missing as (

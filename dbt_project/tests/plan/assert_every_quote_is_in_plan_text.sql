@@ -1,4 +1,4 @@
--- Targets whose quote is not found, word for word, in any line of the plan text.
+-- Targets whose quote is not found, word for word, in any line of their own plan's text.
 
 with
 
@@ -12,13 +12,16 @@ plan_text_lines as (
 
 quotes_not_in_plan as (
     select
+        plan_targets.plan_id,
         plan_targets.target_id,
         plan_targets.quote
     from plan_targets
     where not exists (
         select 1
         from plan_text_lines
-        where contains(plan_text_lines.text, plan_targets.quote)
+        where
+            plan_text_lines.plan_id = plan_targets.plan_id
+            and contains(plan_text_lines.text, plan_targets.quote)
     )
 )
 

@@ -1,24 +1,20 @@
--- Each target at each as-of month beside the latest figure available by then, measured the way the
--- target's kind requires, plus the companion figures and last year's figures the formulas need.
--- No judgement here (fct_target_progress judges); no formulas beyond looking figures up.
+-- Each target at each as-of month beside the latest figure available by then for its plan's region,
+-- measured the way the target's kind requires, plus the companion figures and last year's figures the
+-- formulas need. Figures are looked up in the as-of month's year: the plan year, or a later year for a
+-- multi-year target (到2027年…). No judgement here (fct_target_progress judges); no formulas beyond
+-- looking figures up.
 with
 
-targets as (
-    select * from {{ ref('plan_targets') }}
-),
-
-as_of_months as (
-    select * from {{ ref('int_as_of_months') }}
+target_grid as (
+    select * from {{ ref('int_target_months') }}
 ),
 
 values_aligned as (
     select * from {{ ref('int_indicator_values_aligned') }}
-    where region_code = '{{ var("region_code") }}'
 ),
 
 benchmarks as (
     select * from {{ ref('int_indicator_seasonal_benchmarks') }}
-    where region_code = '{{ var("region_code") }}'
 ),
 
 measure_map as (
@@ -37,14 +33,10 @@ measure_map as (
 
 target_months as (
     select
-        targets.*,
-        measure_map.observation_measure,
-        as_of_months.as_of_month_no,
-        as_of_months.as_of_month,
-        last_day(as_of_months.as_of_month) as as_of_date
-    from targets
-    inner join as_of_months on targets.plan_year = as_of_months.plan_year
-    left join measure_map on targets.measure = measure_map.target_measure
+        target_grid.*,
+        measure_map.observation_measure
+    from target_grid
+    left join measure_map on target_grid.measure = measure_map.target_measure
 ),
 
 primary_figures as (
@@ -74,11 +66,12 @@ measured as (
     left join primary_figures
         on
             target_months.indicator_code = primary_figures.indicator_code
+            and target_months.region_code = primary_figures.region_code
             and target_months.observation_measure = primary_figures.measure
-            and target_months.plan_year = primary_figures.period_year
+            and target_months.as_of_year = primary_figures.period_year
             and target_months.as_of_month_no >= primary_figures.period_end_month
     qualify row_number() over (
-        partition by target_months.target_id, target_months.as_of_month_no
+        partition by target_months.target_id, target_months.as_of_month
         order by
             primary_figures.period_end_month desc nulls last,
             primary_figures.period_start_month asc,
@@ -89,6 +82,7 @@ measured as (
 ytd_figures as (
     select
         indicator_code,
+        region_code,
         period_year,
         period_end_month,
         measure,
@@ -101,6 +95,7 @@ year_end_figures as (
     -- last year's final figure of each measure (the full-year YTD, the year-end stock or rate)
     select
         indicator_code,
+        region_code,
         measure,
         period_year,
         arg_max(value, period_end_month * 100 - period_start_month) as year_end_value,
@@ -127,48 +122,54 @@ with_context as (
         coalesce(benchmarks.seasonal_years, 0) as seasonal_years,
         coalesce(growth_share.last_year_share, benchmarks.last_year_share) as last_year_share,
         benchmarks.last_year_rest_of_year_monthly_average as last_year_rest_of_year_avg_canonical,
-        dayofyear(last_day(make_date(measured.plan_year, 12, 1))) as days_in_year,
+        dayofyear(last_day(make_date(measured.as_of_year, 12, 1))) as days_in_year,
         case
             when measured.data_month_no is not null
-                then dayofyear(last_day(make_date(measured.plan_year, measured.data_month_no, 1)))
+                then dayofyear(last_day(make_date(measured.as_of_year, measured.data_month_no, 1)))
         end as days_elapsed
     from measured
     left join ytd_figures as cur_ytd
         on
             measured.indicator_code = cur_ytd.indicator_code
-            and measured.plan_year = cur_ytd.period_year
+            and measured.region_code = cur_ytd.region_code
+            and measured.as_of_year = cur_ytd.period_year
             and measured.data_month_no = cur_ytd.period_end_month
             and cur_ytd.measure = 'ytd_value'
     left join ytd_figures as cur_growth
         on
             measured.indicator_code = cur_growth.indicator_code
-            and measured.plan_year = cur_growth.period_year
+            and measured.region_code = cur_growth.region_code
+            and measured.as_of_year = cur_growth.period_year
             and measured.data_month_no = cur_growth.period_end_month
             and cur_growth.measure = 'ytd_growth_pct'
     left join year_end_figures as last_year
         on
             measured.indicator_code = last_year.indicator_code
+            and measured.region_code = last_year.region_code
             and measured.observation_measure = last_year.measure
-            and measured.plan_year - 1 = last_year.period_year
+            and measured.as_of_year - 1 = last_year.period_year
     left join ytd_figures as last_year_same_month
         on
             measured.indicator_code = last_year_same_month.indicator_code
-            and measured.plan_year - 1 = last_year_same_month.period_year
+            and measured.region_code = last_year_same_month.region_code
+            and measured.as_of_year - 1 = last_year_same_month.period_year
             and measured.data_month_no = last_year_same_month.period_end_month
             and last_year_same_month.measure = 'ytd_value'
     left join benchmarks
         on
             measured.indicator_code = benchmarks.indicator_code
+            and measured.region_code = benchmarks.region_code
             and measured.observation_measure = benchmarks.measure
-            and measured.plan_year = benchmarks.judged_year
+            and measured.as_of_year = benchmarks.judged_year
             and measured.data_month_no = benchmarks.period_end_month
     -- growth targets are judged on ytd_growth_pct, but their share of the year comes from the YTD level
     left join benchmarks as growth_share
         on
             measured.observation_measure = 'ytd_growth_pct'
             and measured.indicator_code = growth_share.indicator_code
+            and measured.region_code = growth_share.region_code
             and growth_share.measure = 'ytd_value'
-            and measured.plan_year = growth_share.judged_year
+            and measured.as_of_year = growth_share.judged_year
             and measured.data_month_no = growth_share.period_end_month
 )
 

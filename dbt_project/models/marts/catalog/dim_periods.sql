@@ -1,14 +1,22 @@
--- One row per calendar month of the plan year and the three years before it (the seasonal benchmark's
--- window), and of any other year with data: labels as releases print them, the official time benchmark
--- 序时进度 τ = m/12, and the days elapsed for held rates.
+-- One row per calendar month of every plan's years and the three years before each (the seasonal
+-- benchmark's window), and of any other year with data: labels as releases print them, the official
+-- time benchmark 序时进度 τ = m/12, and the days elapsed for held rates.
 with
 
 values_aligned as (
     select * from {{ ref('int_indicator_values_aligned') }}
 ),
 
+plans as (
+    select * from {{ ref('plans') }}
+),
+
+plan_years as (
+    select distinct plan_year from plans
+),
+
 years as (
-    select unnest(range({{ var('plan_year') }} - 3, {{ var('plan_year') }} + 1)) as period_year
+    select unnest(range(plan_year - 3, plan_year + 1)) as period_year from plan_years
     union
     select distinct period_year from values_aligned
 ),
@@ -37,7 +45,7 @@ final as (
         cast(month_no % 3 = 0 as boolean) as is_quarter_end,
         -- bureaus publish January and February together (1-2月): there is no January release
         cast(month_no = 1 as boolean) as is_unpublished_month,
-        cast(period_year = {{ var('plan_year') }} as boolean) as is_plan_year
+        cast(period_year in (select plan_years.plan_year from plan_years) as boolean) as is_plan_year
     from months
 )
 

@@ -1,9 +1,9 @@
--- The plan's targets as reviewed (the plan_targets seed) with indicator and bureau names and the
--- comparator and kind spelled out in words.
+-- Every plan's targets as reviewed (the plan_targets seed, resolved against plans and the vocabulary)
+-- with indicator and bureau names and the comparator and kind spelled out in words.
 with
 
 targets as (
-    select * from {{ ref('plan_targets') }}
+    select * from {{ ref('int_plan_targets_resolved') }}
 ),
 
 indicators as (
@@ -17,7 +17,9 @@ bureaus as (
 final as (
     select
         cast(targets.target_id as varchar) as target_id,
+        cast(targets.plan_id as varchar) as plan_id,
         cast(targets.plan_year as integer) as plan_year,
+        cast(targets.region_code as varchar) as region_code,
         cast(targets.section_no as integer) as section_no,
         cast(targets.section as varchar) as section,
         cast(targets.quote as varchar) as quote,

@@ -1,6 +1,6 @@
--- Each responsible bureau (责任单位) at each as-of month: targets by status, the share on track among
--- those that can be judged, the worst gaps, and its standing against the district as a whole (the
--- benchmark local practice ranks bureaus against).
+-- Each responsible bureau (责任单位) of each plan at each as-of month: targets by status, the share on
+-- track among those that can be judged, the worst gaps, and its standing against the plan as a whole
+-- (the benchmark local practice ranks bureaus against).
 with
 
 progress as (
@@ -13,22 +13,24 @@ bureaus as (
 
 by_bureau as (
     select
+        plan_id,
         as_of_month,
         as_of_month_no,
         responsible_bureau,
         {{ status_counts() }}
     from progress
-    group by as_of_month, as_of_month_no, responsible_bureau
+    group by plan_id, as_of_month, as_of_month_no, responsible_bureau
 ),
 
 district as (
     select
+        plan_id,
         as_of_month,
         count(*) filter (where status in ('achieved', 'on_track'))
         / nullif(count(*) filter (where status in ('achieved', 'on_track', 'at_risk', 'off_track')), 0)
             as district_on_track_share
     from progress
-    group by as_of_month
+    group by plan_id, as_of_month
 ),
 
 ranked as (
@@ -38,16 +40,17 @@ ranked as (
         by_bureau.on_track_share - district.district_on_track_share as on_track_share_vs_district,
         case
             when by_bureau.on_track_share is not null then rank() over (
-                partition by by_bureau.as_of_month
+                partition by by_bureau.plan_id, by_bureau.as_of_month
                 order by by_bureau.on_track_share desc nulls last
             )
         end as on_track_rank
     from by_bureau
-    inner join district on by_bureau.as_of_month = district.as_of_month
+    inner join district on by_bureau.plan_id = district.plan_id and by_bureau.as_of_month = district.as_of_month
 ),
 
 final as (
     select
+        cast(ranked.plan_id as varchar) as plan_id,
         cast(ranked.as_of_month as date) as as_of_month,
         cast(ranked.as_of_month_no as integer) as as_of_month_no,
         cast(ranked.responsible_bureau as varchar) as bureau_code,

@@ -1,4 +1,4 @@
--- Each section of the plan (一 to 十) at each as-of month: targets by status, the share on track among
+-- Each section of each plan (一, 二, ...) at each as-of month: targets by status, the share on track among
 -- those that can be judged, and the worst gaps.
 with
 
@@ -8,17 +8,19 @@ progress as (
 
 summarised as (
     select
+        plan_id,
         as_of_month,
         as_of_month_no,
         section_no,
         section,
         {{ status_counts() }}
     from progress
-    group by as_of_month, as_of_month_no, section_no, section
+    group by plan_id, as_of_month, as_of_month_no, section_no, section
 ),
 
 final as (
     select
+        cast(plan_id as varchar) as plan_id,
         cast(as_of_month as date) as as_of_month,
         cast(as_of_month_no as integer) as as_of_month_no,
         cast(section_no as integer) as section_no,

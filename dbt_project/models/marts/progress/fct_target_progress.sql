@@ -221,10 +221,12 @@ labelled as (
 final as (
     select
         cast(target_id as varchar) as target_id,
+        cast(plan_id as varchar) as plan_id,
         cast(as_of_month as date) as as_of_month,
         cast(as_of_month_no as integer) as as_of_month_no,
         cast(as_of_date as date) as as_of_date,
         cast(plan_year as integer) as plan_year,
+        cast(region_code as varchar) as region_code,
         cast(section_no as integer) as section_no,
         cast(section as varchar) as section,
         cast(indicator_code as varchar) as indicator_code,
