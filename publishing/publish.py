@@ -42,6 +42,11 @@ def _strip_catalog(sql: str, catalog: str) -> str:
     return pattern.sub("", sql)
 
 
+def _literal(text: object) -> str:
+    """A SQL string literal (COMMENT ON takes no parameters)."""
+    return "'" + str(text).replace("'", "''") + "'"
+
+
 _PUBLISH_ID = re.compile(r"^\d{8}T\d{6}\d{6}Z$")
 
 
@@ -102,13 +107,24 @@ def write_serving_copy(build_db: Path, target: Path, quality: list[dict] | None 
             """,
             [list(SERVED_SCHEMAS + VIEW_SCHEMAS)],
         ).fetchall()
+        relation_comments = con.execute(
+            """
+            select schema_name, table_name, 'table', comment from duckdb_tables()
+            where database_name = 'build' and comment is not null and schema_name in (select unnest(?))
+            union all
+            select schema_name, view_name, 'view', comment from duckdb_views()
+            where database_name = 'build' and comment is not null and schema_name in (select unnest(?))
+            """,
+            [list(SERVED_SCHEMAS), list(VIEW_SCHEMAS)],
+        ).fetchall()
         con.execute("detach build")
         for schema, _view, sql in views:
             con.execute(f'create schema if not exists "{schema}"')
             con.execute(_strip_catalog(sql, build_db.stem))
         for schema, table, column, comment in comments:
-            quoted = "'" + str(comment).replace("'", "''") + "'"  # COMMENT ON takes no parameters
-            con.execute(f'comment on column "{schema}"."{table}"."{column}" is {quoted}')
+            con.execute(f'comment on column "{schema}"."{table}"."{column}" is {_literal(comment)}')
+        for schema, name, kind, comment in relation_comments:  # what BI tools show as a dataset's description
+            con.execute(f'comment on {kind} "{schema}"."{name}" is {_literal(comment)}')
         write_quality_table(con, quality or [])
         con.execute(f"checkpoint {SERVING_CATALOG}")
         con.execute("use memory")
