@@ -1,5 +1,7 @@
-"""The work plan as data: draft targets from a plan text, compared with the reviewed catalog."""
+"""The work plan as data: draft targets from a plan text, checked and added to the catalog of plans."""
 
-from plancatalog.extract import DraftTarget, PlanInputError, extract_targets, read_plan_text
+from plancatalog.draft import DraftTarget
+from plancatalog.extract import extract_targets
+from plancatalog.plantext import PlanInputError, read_plan_text
 
 __all__ = ["DraftTarget", "PlanInputError", "extract_targets", "read_plan_text"]

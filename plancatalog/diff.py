@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from pathlib import Path
 
-from plancatalog.extract import PlanInputError, format_number
+from plancatalog.draft import format_number
+from plancatalog.plantext import PlanInputError
 
 logger = logging.getLogger(__name__)
 

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 from pathlib import Path
 
 import pytest
 
 from plancatalog.commands import register
-from plancatalog.extract import (
-    DraftTarget,
-    PlanInputError,
-    extract_targets,
-    normalise_unit,
-    read_plan_text,
-)
+from plancatalog.draft import DraftTarget
+from plancatalog.extract import extract_targets
+from plancatalog.plantext import PlanInputError, read_plan_text
 
 YEAR = 2025
 
@@ -144,12 +141,29 @@ def test_full_width_digits() -> None:
     assert t.quote == "完成工业技改投资１９０亿元"
 
 
-def test_units_are_normalised_with_their_multiplier() -> None:
-    assert normalise_unit("万斤") == ("kg", 5000)
-    assert normalise_unit("万千瓦") == ("kw", 10_000)
-    assert normalise_unit("亿美元") == ("usd", 1e8)
-    assert normalise_unit("万平方米") == ("m2", 10_000)
-    assert normalise_unit("%") == ("percent", 1)
+def test_units_come_from_the_vocabulary_with_their_multiplier() -> None:
+    assert (
+        one("全年完成粮食产量2.8亿斤。").unit_canonical,
+        one("全年完成粮食产量2.8亿斤。").unit_multiplier,
+    ) == ("kg", 5e7)
+    t = one("规模以上工业总产值突破1.2万亿元。")
+    assert (t.unit, t.unit_canonical, t.unit_multiplier, t.comparator) == ("万亿元", "yuan", 1e12, ">")
+    assert one("新增光伏装机容量30万千瓦。").unit_multiplier == 10_000
+
+
+def test_a_unit_added_to_the_vocabulary_is_read_without_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core.vocabulary import vocabulary_dir
+
+    folder = tmp_path / "dbt_project" / "seeds" / "vocabulary"
+    shutil.copytree(vocabulary_dir(), folder)
+    assert targets("全年植树造林12万棵。") == []
+    with (folder / "units.csv").open("a", encoding="utf-8") as fh:
+        fh.write("棵,count,1,count,true,棵（树木）\n")
+    monkeypatch.setenv("PLANWATCH_HOME", str(tmp_path))
+    t = one("全年植树造林12万棵。")
+    assert (t.value, t.unit, t.kind, t.unit_multiplier) == (12, "万棵", "count", 10_000)
 
 
 # --- paired, coverage and milestone targets ---------------------------------------------------------
@@ -157,9 +171,10 @@ def test_units_are_normalised_with_their_multiplier() -> None:
 
 def test_shuangbai_is_two_rates_of_100() -> None:
     found = targets("市控及以上断面水功能区达标率、水质优良率保持“双百”。")
-    assert [(t.quote, t.value, t.kind, t.comparator) for t in found] == [
-        ("市控及以上断面水功能区达标率", 100, "rate_held", "="),
-        ("水质优良率保持“双百”", 100, "rate_held", "="),
+    clause = "市控及以上断面水功能区达标率、水质优良率保持“双百”"
+    assert [(t.quote, t.indicator_name, t.value, t.kind, t.comparator) for t in found] == [
+        (clause, "市控及以上断面水功能区达标率", 100, "rate_held", "="),
+        (clause, "水质优良率", 100, "rate_held", "="),
     ]
 
 
