@@ -1,8 +1,17 @@
 """The landing zone: every fetched release kept byte for byte, content-addressed by sha256.
 
-landing/<source_id>/<sha256><suffix> holds the file; landing/<source_id>/manifest.jsonl records each new
-(location, sha256) pair with when it was fetched, its size and the HTTP validators (ETag, Last-Modified)
-used to avoid refetching an unchanged release.
+landing/<source_id>/<sha256><suffix> holds the file (read-only, not world-readable);
+landing/<source_id>/manifest.jsonl records each delivery: the location (redacted: never a token), when it
+was fetched, its size, the HTTP validators (ETag, Last-Modified) used to avoid refetching an unchanged
+release, and its release date with where that date came from:
+
+- `fetched`: the day it was fetched (in the plan's time zone), when nothing better is known;
+- `last_modified`: the server's Last-Modified header;
+- `content`: a date written in the release itself (发布日期), recorded by the load stage in one more line
+  for the same delivery once the release has been parsed.
+
+A re-delivered release is a new line with its own date, so "as known on" never dates a revision back to
+the release it replaces.
 """
 
 from __future__ import annotations
@@ -10,24 +19,53 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
-from dataclasses import asdict, dataclass
+import threading
+from dataclasses import asdict, dataclass, fields, replace
+from datetime import date, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path, PurePosixPath
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from ingest.locations import redact
+from ingest.paths import deployment_umask, make_dirs, write_atomic
+
+# Release dates are the district's calendar days: a 02:00 fetch in Shanghai is the previous day in UTC.
+RELEASE_TIMEZONE = ZoneInfo("Asia/Shanghai")
+
+DateSource = Literal["content", "last_modified", "fetched"]
 
 
 @dataclass(frozen=True)
 class ManifestEntry:
     source_id: str
-    location: str
+    location: str  # redacted
     fetched_at: str  # ISO 8601, UTC
     sha256: str
     size: int
     path: str  # relative to the landing root
     etag: str | None = None
     last_modified: str | None = None
+    release_date: str | None = None  # ISO date; None only in lines written before release dates existed
+    release_date_source: DateSource | None = None
+
+
+def delivery_date(fetched_at: datetime, last_modified: str | None) -> tuple[date, DateSource]:
+    """The release date known at fetch time: the server's Last-Modified, else the fetch day."""
+    if last_modified:
+        try:
+            return parsedate_to_datetime(last_modified).astimezone(RELEASE_TIMEZONE).date(), "last_modified"
+        except (TypeError, ValueError):
+            pass  # a malformed header dates nothing
+    return fetched_at.astimezone(RELEASE_TIMEZONE).date(), "fetched"
+
+
+_FIELDS = {f.name for f in fields(ManifestEntry)}
 
 
 class Landing:
+    _manifest_lock = threading.Lock()  # fetch threads of one process append to the same manifest
+
     def __init__(self, root: Path) -> None:
         self.root = root
 
@@ -39,48 +77,74 @@ class Landing:
         if not path.exists():
             return []
         with path.open(encoding="utf-8") as fh:
-            return [ManifestEntry(**json.loads(line)) for line in fh if line.strip()]
+            rows = [json.loads(line) for line in fh if line.strip()]
+        return [ManifestEntry(**{k: v for k, v in row.items() if k in _FIELDS}) for row in rows]
 
     def latest_for(self, source_id: str, location: str) -> ManifestEntry | None:
-        matches = [e for e in self.entries(source_id) if e.location == location]
+        shown = redact(location)
+        matches = [e for e in self.entries(source_id) if e.location == shown]
         return matches[-1] if matches else None
+
+    def path_of(self, entry: ManifestEntry) -> Path:
+        return self.root / entry.path
 
     def keep(
         self,
         source_id: str,
         location: str,
         content: bytes,
-        fetched_at: str,
+        fetched_at: datetime,
         etag: str | None = None,
         last_modified: str | None = None,
     ) -> ManifestEntry:
-        """Store the bytes untouched (once per sha256) and record the fetch if it is new."""
+        """Store the bytes untouched (once per sha256) and record the delivery if it is new."""
         sha = hashlib.sha256(content).hexdigest()
-        suffix = PurePosixPath(location.split("?")[0]).suffix.lower()
+        shown = redact(location)
+        suffix = PurePosixPath(shown.split("?")[0]).suffix.lower()
         rel = Path(source_id) / f"{sha}{suffix}"
         target = self.root / rel
         if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            # write then rename: a crash never leaves a half-written file under its final name
-            with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as tmp:
-                tmp.write(content)
-                tmp.flush()
-                os.fsync(tmp.fileno())
-            os.replace(tmp.name, target)
-            target.chmod(0o444)
-        previous = self.latest_for(source_id, location)
+            write_atomic(target, content, read_only=True)
+        released, date_source = delivery_date(fetched_at, last_modified)
         entry = ManifestEntry(
-            source_id, location, fetched_at, sha, len(content), str(rel), etag, last_modified
+            source_id,
+            shown,
+            fetched_at.isoformat(),
+            sha,
+            len(content),
+            str(rel),
+            etag,
+            last_modified,
+            released.isoformat(),
+            date_source,
         )
-        if (
-            previous is None
-            or previous.sha256 != sha
-            or (previous.etag, previous.last_modified) != (etag, last_modified)
-        ):
-            with self._manifest_path(source_id).open("a", encoding="utf-8") as fh:
-                fh.write(json.dumps(asdict(entry), ensure_ascii=False) + "\n")
-            return entry
-        return previous
+        with self._manifest_lock:
+            previous = self.latest_for(source_id, shown)
+            if (
+                previous is not None
+                and previous.sha256 == sha
+                and (previous.etag, previous.last_modified) == (etag, last_modified)
+            ):
+                return previous  # the same delivery seen again keeps its first date
+            self._append(entry)
+        return entry
+
+    def record_content_date(self, entry: ManifestEntry, released: date) -> ManifestEntry:
+        """The release states its own date: one more manifest line for the same delivery says so."""
+        dated = replace(entry, release_date=released.isoformat(), release_date_source="content")
+        if dated != entry:
+            with self._manifest_lock:
+                self._append(dated)
+        return dated
+
+    def _append(self, entry: ManifestEntry) -> None:
+        path = self._manifest_path(entry.source_id)
+        make_dirs(path.parent)
+        mode = 0o666 & ~deployment_umask()
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, mode)
+        with os.fdopen(fd, "a", encoding="utf-8") as fh:
+            os.fchmod(fh.fileno(), mode)
+            fh.write(json.dumps(asdict(entry), ensure_ascii=False) + "\n")
 
     def read(self, entry: ManifestEntry) -> bytes:
-        return (self.root / entry.path).read_bytes()
+        return self.path_of(entry).read_bytes()

@@ -1,31 +1,55 @@
-"""One source, end to end: fetch each release it names, keep it in landing, parse it, load it raw.
+"""One source in two stages: fetch (no DuckDB) and load (the only part that holds the DuckDB slot).
 
-A bad release is rejected whole: its bytes go to quarantine with the reason, the raw layer is unchanged,
-and the other releases of the source (and other sources) still load. The caller decides whether a source
-with rejected releases fails its Airflow task.
+fetch_source downloads every release the source names, concurrently with a bound per host and the retry
+policy of fetch.py, keeps each in landing, and returns typed records of what landed (FetchResult, which
+round-trips through JSON for XCom). load_source parses each landed release that raw does not hold yet, in
+a contained worker process (sandbox.py), and loads it into raw DuckDB. ingest_source is both, in order.
+
+A bad release is rejected whole: its landed bytes go to quarantine with the reason, the raw layer is
+unchanged, and the other releases of the source (and other sources) still load. A location the rules
+refuse is rejected the same way, without its bytes ever being read. The caller decides whether a source
+with rejected releases fails its Airflow task. A configuration error (a template that cannot be filled,
+a location outside the rules, a missing credential) raises RegistryError before anything is fetched.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import threading
 import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from email.utils import parsedate_to_datetime
-from pathlib import Path
+from urllib.parse import urlsplit
 
+from pydantic import BaseModel
+
+from core.errors import one_line
 from ingest import raw_store
-from ingest.errors import Location, ReleaseError
-from ingest.fetch import HttpPolicy, NotPublished, fetch
-from ingest.landing import Landing, ManifestEntry
-from ingest.parsers import PARSERS
+from ingest.errors import FetchError, Location, RegistryError, ReleaseError, TransientFetchError
+from ingest.fetch import DEFAULT_MAX_BYTES, HttpPolicy, NotPublished, fetch
+from ingest.landing import Landing, ManifestEntry, delivery_date
+from ingest.locations import (
+    HostAllowlist,
+    Resolver,
+    check_location,
+    display_name,
+    redact,
+    render_location,
+    system_resolver,
+)
+from ingest.parsers import PARSERS, ParsedRelease
 from ingest.parsers.base import check_release
-from ingest.paths import IngestPaths
-from ingest.quarantine import quarantine
+from ingest.paths import IngestPaths, sweep_stale_temp
+from ingest.quarantine import quarantine, safe_reason
 from ingest.registry import Source
+from ingest.sandbox import ParseSandbox, SandboxLimits
 
 log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
 
 
 @dataclass
@@ -46,6 +70,27 @@ class SourceResult:
         return "loaded" if self.releases_new else "unchanged"
 
 
+class LandedRelease(BaseModel):
+    """One release of the source as it sits in landing after the fetch (new or unchanged)."""
+
+    year: int
+    month: int
+    location: str  # redacted
+    file_name: str
+    entry: ManifestEntry
+
+
+class FetchResult(BaseModel):
+    """What the fetch stage hands the load stage; `model_dump(mode="json")` is its XCom form."""
+
+    source_id: str
+    started_at: datetime
+    finished_at: datetime
+    landed: list[LandedRelease]
+    missing: list[str]  # locations not published yet (redacted)
+    refused: list[str]  # one line per release that could not be fetched and will not be by a retry
+
+
 def _auth_headers(source: Source) -> dict[str, str]:
     """Credentials by reference only: an environment variable, or an Airflow connection's password."""
     if source.credentials is None:
@@ -53,8 +98,9 @@ def _auth_headers(source: Source) -> dict[str, str]:
     if source.credentials.env:
         token = os.environ.get(source.credentials.env)
         if not token:
-            raise ReleaseError(
-                Location(source.id), f"environment variable {source.credentials.env} is not set"
+            raise RegistryError(
+                f"source {source.id}: field credentials.env: environment variable "
+                f"{source.credentials.env} is not set"
             )
         return {"Authorization": f"Bearer {token}"}
     from airflow.sdk import BaseHook  # only when a source uses a connection; keeps ingest usable alone
@@ -63,90 +109,176 @@ def _auth_headers(source: Source) -> dict[str, str]:
     return {"Authorization": f"Bearer {conn.password}"}
 
 
-def _release_date(parsed: date | None, entry: ManifestEntry, source: Source, year: int, month: int) -> date:
-    """The date a release became public: as the release says it, else the server's Last-Modified, else
-    the day the release calendar says it appears (so a backfill of old releases does not date them all
-    today), but never later than the day it was fetched."""
-    if parsed:
-        return parsed
-    if entry.last_modified:
-        return parsedate_to_datetime(entry.last_modified).date()
-    fetched = datetime.fromisoformat(entry.fetched_at).date()
-    return min(fetched, source.expected_release_date(year, month))
+def max_bytes_for(source: Source) -> int:
+    """The source's size limit: its registry `limits.max_bytes` when the entry has one."""
+    limits = getattr(source, "limits", None)
+    value = getattr(limits, "max_bytes", None)
+    return int(value) if value else DEFAULT_MAX_BYTES
 
 
-def ingest_source(
+_HOST_SLOTS: dict[tuple[str, int], threading.BoundedSemaphore] = {}
+_HOST_SLOTS_LOCK = threading.Lock()
+
+
+def _host_slot(location: str, bound: int) -> threading.BoundedSemaphore:
+    """At most `bound` downloads from one host at a time in this process, across sources."""
+    host = (urlsplit(location).hostname or "") if "://" in location else "(data root)"
+    with _HOST_SLOTS_LOCK:
+        return _HOST_SLOTS.setdefault((host, bound), threading.BoundedSemaphore(bound))
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def fetch_source(
     source: Source,
     paths: IngestPaths,
     as_of: date,
     *,
-    today: date | None = None,
     http: HttpPolicy | None = None,
+    allowlist: HostAllowlist | None = None,
+    resolver: Resolver = system_resolver,
+    clock: Clock = _utcnow,
+) -> FetchResult:
+    """Download and land every release the source names up to as_of. Needs no DuckDB.
+
+    Raises RegistryError for configuration, and TransientFetchError (after every other release has
+    landed) when a release still failed after the retry policy: the task can then be retried.
+    """
+    started = clock()
+    http = http or HttpPolicy()
+    allowlist = allowlist if allowlist is not None else HostAllowlist.from_env()
+    for root in (paths.landing, paths.quarantine):
+        for stale in sweep_stale_temp(root):
+            log.warning("removed a temp file left by an interrupted run: %s", stale)
+    problems = check_location(source, paths.data_root, allowlist, resolver=None)
+    if problems:
+        raise RegistryError("; ".join(problems))
+    wanted = [(y, m, render_location(source, y, m)) for y, m in source.periods_to_fetch(as_of)]
+    headers = _auth_headers(source)
+    landing = Landing(paths.landing)
+
+    def one(year: int, month: int, location: str) -> LandedRelease:
+        previous = landing.latest_for(source.id, location)
+        with _host_slot(location, http.max_per_host):
+            got = fetch(
+                location,
+                paths.data_root,
+                etag=previous.etag if previous else None,
+                last_modified=previous.last_modified if previous else None,
+                headers=headers,
+                policy=http,
+                allowlist=allowlist,
+                max_bytes=max_bytes_for(source),
+                resolver=resolver,
+            )
+        if got.content is not None:
+            entry = landing.keep(source.id, location, got.content, clock(), got.etag, got.last_modified)
+        elif previous is not None:
+            entry = previous  # 304 Not Modified: the delivery we already hold, with its date
+        else:
+            raise FetchError(f"{redact(location)}: HTTP 304 to a request that named no earlier delivery")
+        return LandedRelease(
+            year=year,
+            month=month,
+            location=entry.location,
+            file_name=display_name(entry.location),
+            entry=entry,
+        )
+
+    landed: list[LandedRelease] = []
+    missing: list[str] = []
+    refused: list[str] = []
+    transient: list[TransientFetchError] = []
+    with ThreadPoolExecutor(max_workers=http.max_per_host, thread_name_prefix=f"fetch-{source.id}") as pool:
+        futures = [(loc, pool.submit(one, y, m, loc)) for y, m, loc in wanted]
+        for location, future in futures:
+            shown = redact(location)
+            try:
+                landed.append(future.result())
+            except NotPublished as exc:
+                log.info("%s: %s not published yet (%s)", source.id, shown, exc)
+                missing.append(shown)
+            except TransientFetchError as exc:
+                transient.append(exc)
+            except FetchError as exc:
+                reason = safe_reason(f"[source={source.id}, file={display_name(shown)}] {one_line(exc)}")
+                log.error("refused release: %s", reason)
+                refused.append(reason)
+    if transient:
+        raise transient[0]
+    return FetchResult(
+        source_id=source.id,
+        started_at=started,
+        finished_at=clock(),
+        landed=landed,
+        missing=missing,
+        refused=refused,
+    )
+
+
+def _release_date(parsed: ParsedRelease, entry: ManifestEntry, landing: Landing) -> date:
+    """As the release says it; else as the manifest dated this delivery (Last-Modified or fetch day)."""
+    if parsed.release_date:
+        landing.record_content_date(entry, parsed.release_date)
+        return parsed.release_date
+    if entry.release_date:
+        return date.fromisoformat(entry.release_date)
+    return delivery_date(datetime.fromisoformat(entry.fetched_at), entry.last_modified)[0]
+
+
+def load_source(
+    source: Source,
+    paths: IngestPaths,
+    fetched: FetchResult,
+    *,
+    today: date | None = None,
+    limits: SandboxLimits | None = None,
 ) -> SourceResult:
+    """Parse and load what the fetch stage landed; the only stage that opens the raw DuckDB file."""
     today = today or date.today()
     load_id = f"{source.id}-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
-    result = SourceResult(source.id, load_id)
+    result = SourceResult(source.id, load_id, releases_missing=len(fetched.missing))
+    result.missing = list(fetched.missing)
+    result.rejected = list(fetched.refused)
     landing = Landing(paths.landing)
-    parser = PARSERS[source.format]
-    headers = _auth_headers(source)
     started = datetime.now(UTC)
-    with raw_store.connect(paths.raw_db) as con:
-        for year, month in source.periods_to_fetch(as_of):
-            location = source.location_for(year, month)
-            previous = landing.latest_for(source.id, location)
-            try:
-                fetched = fetch(
-                    location,
-                    paths.data_root,
-                    etag=previous.etag if previous else None,
-                    last_modified=previous.last_modified if previous else None,
-                    headers=headers,
-                    policy=http,
-                )
-            except NotPublished as exc:
-                log.info("%s: %s not published yet (%s)", source.id, location, exc)
-                result.releases_missing += 1
-                result.missing.append(location)
-                continue
-            if fetched.not_modified:
-                assert previous is not None
-                entry = previous
-            else:
-                assert fetched.content is not None
-                entry = landing.keep(
-                    source.id,
-                    location,
-                    fetched.content,
-                    datetime.now(UTC).isoformat(),
-                    fetched.etag,
-                    fetched.last_modified,
-                )
+    with raw_store.connect(paths.raw_db) as con, ParseSandbox(limits) as sandbox:
+        for release in fetched.landed:
+            entry = release.entry
             if raw_store.is_loaded(con, source.id, entry.sha256):
                 result.releases_unchanged += 1
                 continue
-            content = landing.read(entry)
-            file_name = Path(location).name
+            landed_path = landing.path_of(entry)
             try:
-                parsed = parser(content, source, file_name)
-                check_release(parsed.records, source, file_name, today)
+                parsed = sandbox.run_on_file(
+                    PARSERS[source.format],
+                    landed_path,
+                    source,
+                    release.file_name,
+                    where=Location(source.id, release.file_name),
+                )
+                check_release(parsed.records, source, release.file_name, today)
                 meta = raw_store.ReleaseMeta(
                     source_id=source.id,
                     sha256=entry.sha256,
-                    location=location,
+                    location=entry.location,
                     landing_path=entry.path,
                     size_bytes=entry.size,
                     fetched_at=datetime.fromisoformat(entry.fetched_at),
-                    release_date=_release_date(parsed.release_date, entry, source, year, month),
+                    release_date=_release_date(parsed, entry, landing),
                 )
                 rows = raw_store.load_release(con, meta, parsed.records, load_id, datetime.now(UTC))
             except ReleaseError as exc:
-                log.error("rejected release: %s", exc)
-                quarantine(paths.quarantine, source.id, file_name, content, str(exc))
-                result.rejected.append(str(exc))
+                reason = safe_reason(str(exc))
+                log.error("rejected release: %s", reason)
+                quarantine(paths.quarantine, source.id, release.file_name, landed_path, entry.sha256, reason)
+                result.rejected.append(reason)
                 continue
             result.releases_new += 1
             result.rows_loaded += rows
-            log.info("%s: loaded %s (%d rows)", source.id, location, rows)
+            log.info("%s: loaded %s (%d rows)", source.id, release.location, rows)
         raw_store.log_load(
             con,
             load_id=load_id,
@@ -162,3 +294,22 @@ def ingest_source(
             message="; ".join(result.rejected)[:4000] or None,
         )
     return result
+
+
+def ingest_source(
+    source: Source,
+    paths: IngestPaths,
+    as_of: date,
+    *,
+    today: date | None = None,
+    http: HttpPolicy | None = None,
+    allowlist: HostAllowlist | None = None,
+    resolver: Resolver = system_resolver,
+    limits: SandboxLimits | None = None,
+    clock: Clock = _utcnow,
+) -> SourceResult:
+    """Fetch, then load: for callers that want both in one step (the CLI, tests)."""
+    fetched = fetch_source(
+        source, paths, as_of, http=http, allowlist=allowlist, resolver=resolver, clock=clock
+    )
+    return load_source(source, paths, fetched, today=today, limits=limits)

@@ -22,6 +22,7 @@ import pytest
 
 from ingest.errors import FetchError, TransientFetchError
 from ingest.fetch import HttpPolicy, NotPublished, fetch_http
+from ingest.locations import HostAllowlist
 from ingest.paths import IngestPaths
 from ingest.pipeline import ingest_source
 from ingest.registry import Source
@@ -31,6 +32,7 @@ from tests.ingest.conftest import SAMPLES, make_source
 MAX_REQUESTS = 60
 STALL_S = 1.0
 FAST = HttpPolicy(timeout_s=0.3, attempts=4, backoff_initial_s=0.01, backoff_max_s=0.02)
+LOOPBACK = HostAllowlist.parse("127.0.0.1")  # the test server's host, named so loopback is allowed
 LAST_MODIFIED = "Mon, 15 Apr 2024 08:00:00 GMT"
 
 
@@ -127,14 +129,14 @@ PATH = "/stats/2024/tjyb_202402.xlsx"
 
 
 def test_plain_fetch_returns_body_and_validators(server: FaultServer) -> None:
-    got = fetch_http(server.url(PATH), policy=FAST)
+    got = fetch_http(server.url(PATH), policy=FAST, allowlist=LOOPBACK)
     assert got.content == server.files[PATH]
     assert got.etag == server.etag(PATH) and got.last_modified == LAST_MODIFIED
 
 
 def test_500s_are_retried_with_backoff_until_success(server: FaultServer) -> None:
     server.fail(PATH, "500", "503", "429")
-    got = fetch_http(server.url(PATH), policy=FAST)
+    got = fetch_http(server.url(PATH), policy=FAST, allowlist=LOOPBACK)
     assert got.content == server.files[PATH]
     assert [s for _, s in server.requests] == [500, 503, 429, 200]
 
@@ -142,14 +144,14 @@ def test_500s_are_retried_with_backoff_until_success(server: FaultServer) -> Non
 def test_persistent_500s_give_up_after_the_policy_attempts(server: FaultServer) -> None:
     server.fail(PATH, *["500"] * 10)
     with pytest.raises(TransientFetchError, match="HTTP 500"):
-        fetch_http(server.url(PATH), policy=FAST)
+        fetch_http(server.url(PATH), policy=FAST, allowlist=LOOPBACK)
     assert server.count(PATH) == FAST.attempts
 
 
 def test_a_timeout_is_retried(server: FaultServer) -> None:
     server.fail(PATH, "timeout")
     started = time.monotonic()
-    got = fetch_http(server.url(PATH), policy=FAST)
+    got = fetch_http(server.url(PATH), policy=FAST, allowlist=LOOPBACK)
     assert got.content == server.files[PATH]
     assert server.count(PATH) == 2
     assert time.monotonic() - started < STALL_S + 1.5
@@ -158,39 +160,39 @@ def test_a_timeout_is_retried(server: FaultServer) -> None:
 def test_timeouts_every_time_fail_as_transient(server: FaultServer) -> None:
     server.fail(PATH, "timeout", "timeout")
     with pytest.raises(TransientFetchError, match="Timeout"):
-        fetch_http(server.url(PATH), policy=HttpPolicy(timeout_s=0.3, attempts=2, backoff_initial_s=0.01))
+        fetch_http(server.url(PATH), policy=HttpPolicy(timeout_s=0.3, attempts=2, backoff_initial_s=0.01), allowlist=LOOPBACK)
     assert server.count(PATH) == 2
 
 
 def test_a_truncated_body_is_retried_never_returned(server: FaultServer) -> None:
     server.fail(PATH, "truncate")
-    got = fetch_http(server.url(PATH), policy=FAST)
+    got = fetch_http(server.url(PATH), policy=FAST, allowlist=LOOPBACK)
     assert got.content == server.files[PATH]  # the whole file, not the half
     assert server.count(PATH) == 2
 
 
 def test_404_is_not_published_and_not_retried(server: FaultServer) -> None:
     with pytest.raises(NotPublished):
-        fetch_http(server.url("/stats/2024/tjyb_202410.xlsx"), policy=FAST)
+        fetch_http(server.url("/stats/2024/tjyb_202410.xlsx"), policy=FAST, allowlist=LOOPBACK)
     assert server.count("/stats/2024/tjyb_202410.xlsx") == 1
 
 
 def test_403_fails_without_retry(server: FaultServer) -> None:
     server.fail(PATH, "403")
     with pytest.raises(FetchError, match="HTTP 403") as err:
-        fetch_http(server.url(PATH), policy=FAST)
+        fetch_http(server.url(PATH), policy=FAST, allowlist=LOOPBACK)
     assert not isinstance(err.value, TransientFetchError)
     assert server.count(PATH) == 1
 
 
 def test_etag_gives_304_and_no_body(server: FaultServer) -> None:
-    got = fetch_http(server.url(PATH), etag=server.etag(PATH), policy=FAST)
+    got = fetch_http(server.url(PATH), etag=server.etag(PATH), policy=FAST, allowlist=LOOPBACK)
     assert got.not_modified and got.etag == server.etag(PATH)
     assert server.requests == [(PATH, 304)]
 
 
 def test_last_modified_alone_gives_304(server: FaultServer) -> None:
-    got = fetch_http(server.url(PATH), last_modified=LAST_MODIFIED, policy=FAST)
+    got = fetch_http(server.url(PATH), last_modified=LAST_MODIFIED, policy=FAST, allowlist=LOOPBACK)
     assert got.not_modified
 
 
@@ -208,11 +210,11 @@ def test_pipeline_over_http_uses_conditional_requests(server: FaultServer, inges
     source = _http_source(server)
     as_of, today = date(2024, 4, 1), date(2024, 10, 20)
     server.fail("/stats/2024/tjyb_202403.xlsx", "500", "truncate")
-    first = ingest_source(source, ingest_paths, as_of, today=today, http=FAST)
+    first = ingest_source(source, ingest_paths, as_of, today=today, http=FAST, allowlist=LOOPBACK)
     assert (first.releases_new, first.releases_missing, first.status) == (2, 1, "loaded")  # 202404 is a 404
 
     server.requests.clear()
-    second = ingest_source(source, ingest_paths, as_of, today=today, http=FAST)
+    second = ingest_source(source, ingest_paths, as_of, today=today, http=FAST, allowlist=LOOPBACK)
     assert (second.releases_new, second.releases_unchanged) == (0, 2)
     assert sorted(s for _, s in server.requests) == [304, 304, 404]  # nothing refetched
     assert _releases(ingest_paths) == 2
@@ -220,7 +222,7 @@ def test_pipeline_over_http_uses_conditional_requests(server: FaultServer, inges
     # the bureau re-publishes March with a changed ETag and a revised body: fetched again, a new vintage
     server.files["/stats/2024/tjyb_202403.xlsx"] = stats_report_xlsx(2024, 3, seed=7)  # new bytes, new ETag
     server.requests.clear()
-    third = ingest_source(source, ingest_paths, as_of, today=today, http=FAST)
+    third = ingest_source(source, ingest_paths, as_of, today=today, http=FAST, allowlist=LOOPBACK)
     assert ("/stats/2024/tjyb_202403.xlsx", 200) in server.requests
     assert third.releases_new == 1
     assert _releases(ingest_paths) == 3
