@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from plancatalog import rules
 from plancatalog.draft import DraftTarget, write_draft
-from plancatalog.milestones import Wordless, clause_targets
+from plancatalog.milestones import Wordless, clause_targets, milestones
 from plancatalog.periods import clause_is_past, due_date, target_year
 from plancatalog.plantext import PlanInputError, infer_plan_year, read_plan_text
 from plancatalog.quantities import Quantity, QuantityReader, reader
@@ -64,7 +64,7 @@ def extract_targets(text: str, plan_year: int | None = None) -> list[DraftTarget
     targets: list[DraftTarget] = []
     for s_start, s_end in pt.sentences():
         section = pt.section_at(s_start)
-        if section and section.past:
+        if pt.in_review(s_start):
             continue
         past = False
         previous: DraftTarget | None = None
@@ -74,7 +74,8 @@ def extract_targets(text: str, plan_year: int | None = None) -> list[DraftTarget
             if past:
                 logger.debug("results, not targets: %s", text[c_start:c_end])
                 continue
-            found = _numeric_targets(clause, quantities, previous) or _wordless_targets(clause)
+            found = _numeric_targets(clause, quantities, previous)
+            found = _with_item_milestones(clause, found) if found else _wordless_targets(clause)
             if found:
                 previous = found[-1]
             targets.extend(found)
@@ -131,6 +132,7 @@ def _numeric_targets(
     quote_start = clause.start
     for n, (q, share) in enumerate(kept):
         quote_start = _skip_conjunction(pt, pt.skip_space(quote_start, q.start), q.start)
+        quote_start = _own_item_start(clause, quote_start, q.start)
         if respectively:
             span = (pt.skip_space(clause.start, clause.end), clause.end)
             before = norm[span[0] : first]
@@ -143,6 +145,18 @@ def _numeric_targets(
         previous = row
         quote_start = span[1]
     return out
+
+
+def _own_item_start(clause: _Clause, quote_start: int, pos: int) -> int:
+    """Start at the number's own list item when that item opens with its own verb (建成人民路天桥、新增公厕8座),
+    but keep what comes before otherwise (完成靖宁路、长兴南路2个积水点改造; 进出口、实际利用外资增长5％)."""
+    pt = clause.pt
+    starts = [s for s, _ in pt.items(quote_start, pos) if s > quote_start]
+    if starts:
+        own = pt.skip_space(starts[-1], pos)
+        if rules.has_own_verb(pt.norm[own:pos]):
+            return own
+    return quote_start
 
 
 def _skip_conjunction(pt: PlanText, pos: int, limit: int) -> int:
@@ -219,8 +233,22 @@ def _row(
     )
 
 
+def _with_item_milestones(clause: _Clause, numeric: list[DraftTarget]) -> list[DraftTarget]:
+    """建成6条市政道路、建成子午大道天桥: a list item without a number can still be a milestone."""
+    pt = clause.pt
+    found: list[Wordless] = []
+    for i_start, i_end in pt.items(clause.start, clause.end):
+        if not any(t.span_start < i_end and i_start < t.span_end for t in numeric):
+            found.extend(milestones(pt, pt.skip_space(i_start, i_end), i_end))
+    rows = numeric + _wordless_rows(clause, found)
+    return sorted(rows, key=lambda t: t.span_start)
+
+
 def _wordless_targets(clause: _Clause) -> list[DraftTarget]:
-    found: list[Wordless] = clause_targets(clause.pt, clause.start, clause.end)
+    return _wordless_rows(clause, clause_targets(clause.pt, clause.start, clause.end))
+
+
+def _wordless_rows(clause: _Clause, found: list[Wordless]) -> list[DraftTarget]:
     pt = clause.pt
     year = clause.year(clause.end)
     return [

@@ -15,7 +15,7 @@ from plancatalog.structure import PlanText
 
 _MILESTONE_VERB = re.compile(
     r"建成通车|建成投用|建成中交|建成投产|竣工投用|竣工投产|交付使用|投入使用|开通运营|主体完工|投产|"
-    r"建成(?!区)|竣工|完工|通车|投用|开诊|开工建设|落地开工|开工|创成|清零|报批"
+    r"建成(?!区(?:绿|面积|覆盖|内|范围|人口))|竣工|完工|通车|投用|开诊|开工建设|落地开工|开工|创成|清零|报批"
 )
 _LEAD_COMPLETE = re.compile(r"^(全面|基本|如期|按期|全力|确保|力争|年内|全年)*完成(?!率)")
 # A milestone verb after one of these words describes work in progress, not a deliverable.
@@ -102,5 +102,7 @@ def milestones(pt: PlanText, start: int, c_end: int) -> list[Wordless]:
         subject = _MILESTONE_VERB.sub("", pt.norm[i_start:i_end])
         subject = re.sub(r"^(确保|力争|推动|基本|全面|如期|按期|年内|全年|完成)+", "", subject)
         subject = re.sub(r"等.*项目$|等项目$|项目$", "", subject) or subject
+        if not subject:
+            continue  # a bare verb in a list (建成、改造…11所) belongs to what follows
         out.append(Wordless(i_start, i_end, subject, "milestone", "=", None, ""))
     return out

@@ -67,14 +67,15 @@ class QuantityReader:
         counters = _alternation(
             u for u, d in self.vocab.units.items() if d.is_measure_word and d.dimension in COUNT_DIMENSIONS
         )
-        tail = rf"(?P<mag>{mags})?(?P<yu>余|多)?(?P<unit>{units})(?P<yu2>余|多)?{_POST}"
+        # 余/多 before the unit (500余场, 1万多人); after it only 余, since 30台多层住宅 is 30 台 of 多层住宅.
+        tail = rf"(?P<mag>{mags})?(?P<yu>余|多)?(?P<unit>{units})(?P<yu2>余)?{_POST}"
         self.arabic = re.compile(rf"(?P<num>{_NUM}){tail}")
         self.range = re.compile(
             rf"(?P<lo>{_NUM})(?P<lounit>(?:{mags})?(?:{units}))?\s*[-—–~至到]\s*(?P<num>{_NUM}){tail}"
         )
         self.chinese = re.compile(
             rf"(?P<num>[一二两三四五六七八九十][{_CN_DIGITS}]*)(?P<mag>万|亿)?(?P<yu>余|多)?"
-            rf"(?P<unit>{counters})(?P<yu2>余|多)?{_POST}"
+            rf"(?P<unit>{counters})(?P<yu2>余)?{_POST}"
         )
         self.bare = re.compile(rf"(?P<num>{_NUM})(?P<post>以内|以下|左右|以上)?")
 

@@ -14,8 +14,9 @@ from plancatalog.quantities import Quantity
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
-_GROWTH_WORDS = re.compile(r"增长率|增长|增速|增幅|涨幅|递增|同比")
-_RATE_WORDS = re.compile(r"率|比重|占比|比例|份额|水平|强度")
+# A price index's percentage is its rise (居民消费价格指数控制在3.5%以内); 自然增长率 is a rate, not a growth.
+_GROWTH_WORDS = re.compile(r"(?<!自然)增长率|增长|增速|增幅|涨幅|递增|同比|价格指数")
+_RATE_WORDS = re.compile(r"(?<!增长)率|自然增长率|比重|占比|比例|份额|水平|强度")
 _DECREASE_WORDS = re.compile(r"下降|降低|减少|压减|削减|降幅|缩减")
 # 降低至 X / 提高到 X: the quantity is the level to reach, not the size of the change.
 _TO_LEVEL = re.compile(r"(下降|降低|减少|压减|压缩|缩小|降|控制|提高|提升|增加|增|扩大|恢复)(至|到|为)$")
@@ -147,7 +148,7 @@ def _percent_kind(before: str, after: str, q: Quantity) -> str:
     if q.unit in ("个百分点", "百分点"):
         return "growth"
     growth = [m.end() for m in _GROWTH_WORDS.finditer(before)]
-    rate = [m.end() for m in _RATE_WORDS.finditer(before) if not before[: m.start()].endswith("增长")]
+    rate = [m.end() for m in _RATE_WORDS.finditer(before)]
     if growth and (not rate or max(growth) >= max(rate)):
         return "growth"
     return "rate_held"
@@ -186,6 +187,17 @@ def strip_lead(name: str) -> str:
             break
         name = stripped
     return name
+
+
+_OWN_VERB = re.compile(
+    r"^(确保|力争|全面|年内)*(新增|新建|建成|完成|开展|实施|举办|改造|建设|打造|培育|引进|开工|安装|配送|增设|"
+    r"创成|投用|投产|竣工|通车)"
+)
+
+
+def has_own_verb(item: str) -> bool:
+    """A list item that opens with its own verb (建成人民路天桥) is a target of its own."""
+    return bool(_OWN_VERB.match(item.strip(" 、,")))  # noqa: B005 - a set of separator characters
 
 
 _ASPIRATIONAL = re.compile(r"力争|争取|努力")

@@ -28,6 +28,13 @@ _SUB_HEADING = re.compile(r"^[ \t]*\(([一二三四五六七八九十]+)\)(.*)$"
 # A heading that introduces last year's results: the whole section is skipped.
 _PAST_HEADING = re.compile(r"回顾|总结|主要成绩|取得的成效|执行情况|完成情况|工作成效")
 _HEADING_YEAR = re.compile(r"(20\d{2})\s*年")
+# A sentence that opens a review (一年来，我们主要做了以下六个方面工作：) or an unnumbered review heading
+# (2019年工作回顾) starts a passage of results that runs across numbered headings until a line announces
+# this year's work (2020年工作安排, 对今年政府工作的建议, 二、2024年主要目标).
+_REVIEW_INTRO = re.compile(r"(一年来|过去一年|过去的一年|五年来|回顾)[^。\n]*[:]\s*$")
+_THIS_YEARS_WORK = re.compile(
+    r"(今年|本年|(?P<year>20\d{2})\s*年)[^。\n]{0,15}(工作|目标|任务|安排|建议|思路|计划|重点)"
+)
 
 
 def normalise(text: str) -> str:
@@ -56,6 +63,7 @@ class PlanText:
         self.norm = normalise(text)
         self.quoted = _quote_mask(self.norm)
         self.sections = self._sections()
+        self.reviews = self._reviews()
 
     def _sections(self) -> list[Section]:
         found = list(_TOP_HEADING.finditer(self.norm)) or list(_SUB_HEADING.finditer(self.norm))
@@ -70,6 +78,37 @@ class PlanText:
             past = bool(_PAST_HEADING.search(heading)) or any(y < self.plan_year for y in years)
             sections.append(Section(match.start(), numeral, number, past))
         return sections
+
+    def _reviews(self) -> list[tuple[int, int]]:
+        """Spans of review passages opened by an intro sentence or an unnumbered review heading."""
+        spans: list[tuple[int, int]] = []
+        opened: int | None = None
+        pos = 0
+        for line in self.norm.split("\n"):
+            stripped = line.strip(SPACE)
+            if opened is not None and self._announces_this_year(stripped):
+                spans.append((opened, pos))
+                opened = None
+            is_heading = len(stripped) <= 30 and "。" not in stripped and not _TOP_HEADING.match(stripped)
+            if opened is None and (
+                _REVIEW_INTRO.search(stripped) or is_heading and _PAST_HEADING.search(stripped)
+            ):
+                opened = pos
+            pos += len(line) + 1
+        if opened is not None:
+            spans.append((opened, len(self.norm)))
+        return spans
+
+    def _announces_this_year(self, line: str) -> bool:
+        for match in _THIS_YEARS_WORK.finditer(line):
+            if match.group("year") is None or int(match.group("year")) >= self.plan_year:
+                return True
+        return False
+
+    def in_review(self, pos: int) -> bool:
+        """Inside a review passage: last year's results, never targets."""
+        section = self.section_at(pos)
+        return bool(section and section.past) or any(s <= pos < e for s, e in self.reviews)
 
     def section_at(self, pos: int) -> Section | None:
         current = None

@@ -214,3 +214,56 @@ def test_quotes_are_the_original_characters() -> None:
     found = extract_targets(text, YEAR)
     assert [t.quote for t in found] == ["新建５Ｇ基站３０００座", "实现重点产业园区千兆光网全覆盖"]
     assert all(text[t.span_start : t.span_end] == t.quote for t in found)
+
+
+def test_a_review_passage_opened_by_an_intro_sentence_runs_until_this_years_work() -> None:
+    text = (
+        "安平县2026年政府工作报告\n"
+        "一年来，我们主要做了以下四个方面工作：\n"
+        "一、稳增长成效明显\n新建标准厂房30万平方米，入驻企业46家，城东大桥建成通车。\n"
+        "二、民生持续改善\n新增城镇就业5200人。\n"
+        "2026年工作安排\n"
+        "一、扩大有效投资\n新建标准厂房20万平方米，滨河路建成通车。\n"
+    )
+    assert rows(text) == [
+        ("新建标准厂房20万平方米", 20, "万平方米", ">=", "level"),
+        ("滨河路建成通车", None, "", "=", "milestone"),
+    ]
+
+
+def test_an_unnumbered_review_heading_opens_a_review() -> None:
+    text = "2025年工作回顾\n回顾这一年，新材料产业园一期顺利投产；汀州大桥建成投入使用。\n今年主要目标任务\n汀州二桥开工建设。"
+    assert [r[0] for r in rows(text)] == ["汀州二桥开工建设"]
+
+
+def test_price_index_and_natural_growth_rate() -> None:
+    assert one("居民消费价格指数控制在3.5%以内。").kind == "growth"
+    t = one("人口自然增长率控制在3‰以内。")
+    assert (t.kind, t.unit, t.comparator) == ("rate_held", "‰", "<=")
+
+
+def test_duo_after_a_unit_belongs_to_the_noun() -> None:
+    assert one("完成40台多层住宅电梯加装。").comparator == ">="
+    assert one("开展志愿服务活动300多场。").comparator == ">"
+
+
+def test_jiancheng_qu_is_a_noun_only_before_its_own_words() -> None:
+    assert one("建成区东部政务服务分中心。").kind == "milestone"
+    assert rows("建成区绿化覆盖率稳步提高。") == []
+
+
+def test_milestone_items_beside_counted_items() -> None:
+    found = rows("建成滨江路等4条市政道路、建成人民路人行天桥、新增公厕8座。")
+    assert [(r[0], r[4]) for r in found] == [
+        ("建成滨江路等4条市政道路", "count"),
+        ("建成人民路人行天桥", "milestone"),
+        ("新增公厕8座", "count"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "unit"),
+    [("配送图书6万册。", "万册"), ("新建笼式球场3片。", "片"), ("完成癌症早筛8000例。", "例")],
+)
+def test_units_added_from_real_plans(text: str, unit: str) -> None:
+    assert one(text).unit == unit
