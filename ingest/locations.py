@@ -265,12 +265,13 @@ def read_confined(location: str, data_root: Path, max_bytes: int) -> bytes:
         raise LocationRefused(f"{location}: cannot be read (permission denied)") from exc
     except OSError as exc:  # ELOOP: the last component became a symlink after the check
         raise LocationRefused(f"{location}: cannot be opened safely ({exc.strerror})") from exc
-    with os.fdopen(fd, "rb") as fh:
-        info = os.fstat(fh.fileno())
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
+        os.close(fd)
         if not stat.S_ISREG(info.st_mode):
             raise LocationRefused(f"{location}: not a regular file")
-        if info.st_size > max_bytes:
-            raise ReleaseTooLarge(f"{location}: {info.st_size} bytes, over the limit of {max_bytes}")
+        raise ReleaseTooLarge(f"{location}: {info.st_size} bytes, over the limit of {max_bytes}")
+    with os.fdopen(fd, "rb") as fh:
         content = fh.read(max_bytes + 1)
     if len(content) > max_bytes:
         raise ReleaseTooLarge(f"{location}: grew past the limit of {max_bytes} bytes while being read")

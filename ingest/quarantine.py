@@ -28,9 +28,22 @@ def excerpt(text: object, limit: int = EXCERPT_LIMIT) -> str:
     return escaped if len(escaped) <= limit else escaped[: limit - 1] + "…"
 
 
+# quoted values, paired left to right: short ones are kept as they are, long ones cut
+_QUOTED = re.compile("'([^']*)(?:'|$)|\"([^\"]*)(?:\"|$)")
+
+
 def safe_reason(reason: str, limit: int = REASON_LIMIT) -> str:
-    """A rejection reason as stored and shown: one line, escaped, bounded."""
-    return excerpt(reason, limit)
+    """A rejection reason as stored and shown: one line, escaped, bounded, and every quoted value from
+    the file (parsers quote what they found) cut to a short excerpt."""
+
+    def cut(match: re.Match[str]) -> str:
+        value = match.group(1) if match.group(1) is not None else match.group(2)
+        if len(value) <= EXCERPT_LIMIT:
+            return match.group(0)
+        quote = match.group(0)[0]
+        return quote + excerpt(value) + quote
+
+    return excerpt(_QUOTED.sub(cut, str(reason)[:200_000]), limit)
 
 
 def safe_file_name(name: str) -> str:

@@ -1,9 +1,11 @@
 """Fetching over HTTP from a local fault-injecting server on 127.0.0.1.
 
 The server serves the bundled sample releases and, per path, plays a script of faults before answering
-normally: 500s, a stall past the client's timeout, a body shorter than its Content-Length, 404, 403. It
-honours ETag / If-None-Match and Last-Modified / If-Modified-Since. It binds to loopback only, answers at
-most MAX_REQUESTS requests, and is shut down at the end of every test.
+normally: 500s, a stall past the client's timeout, a body shorter than its Content-Length, 404, 403, a
+redirect, a hold until the test opens a gate, a meeting point two requests must reach together. It
+honours ETag / If-None-Match and Last-Modified / If-Modified-Since, and records the Host header and how
+many requests were in flight at once. It binds to loopback only, answers at most MAX_REQUESTS requests,
+and is shut down at the end of every test.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ import hashlib
 import threading
 import time
 from collections import defaultdict, deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,12 +25,13 @@ import pytest
 
 from ingest.errors import FetchError, TransientFetchError
 from ingest.fetch import HttpPolicy, NotPublished, fetch_http
+from ingest.landing import Landing
 from ingest.locations import HostAllowlist
 from ingest.paths import IngestPaths
-from ingest.pipeline import ingest_source
+from ingest.pipeline import FetchResult, fetch_source, ingest_source, load_source
 from ingest.registry import Source
 from samples.generate import stats_report_xlsx
-from tests.ingest.conftest import SAMPLES, make_source
+from tests.ingest.conftest import SAMPLES, csv_source, make_source
 
 MAX_REQUESTS = 60
 STALL_S = 1.0
@@ -43,6 +47,13 @@ class FaultServer:
     requests: list[tuple[str, int]] = field(default_factory=list)
     etag_suffix: str = ""
     base_url: str = ""
+    hosts: list[str] = field(default_factory=list)
+    gate: threading.Event = field(default_factory=threading.Event)
+    held: threading.Event = field(default_factory=threading.Event)  # set when a request waits at the gate
+    pairs: threading.Barrier = field(default_factory=lambda: threading.Barrier(2, timeout=5))
+    in_flight: int = 0
+    max_in_flight: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def fail(self, path: str, *actions: str) -> None:
         self.faults[path].extend(actions)
@@ -73,10 +84,33 @@ def _handler(state: FaultServer) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(body)
 
         def do_GET(self) -> None:
+            with state.lock:
+                state.in_flight += 1
+                state.max_in_flight = max(state.max_in_flight, state.in_flight)
+            try:
+                self._get()
+            finally:
+                with state.lock:
+                    state.in_flight -= 1
+
+        def _get(self) -> None:
+            state.hosts.append(self.headers.get("Host", ""))
             if len(state.requests) >= MAX_REQUESTS:
                 self._send(503, b"request budget of the test server used up")
                 return
             action = state.faults[self.path].popleft() if state.faults[self.path] else "ok"
+            if action.startswith("redirect:"):
+                self._send(302, b"", {"Location": action.removeprefix("redirect:")})
+                return
+            if action == "hold":  # answer only when the test opens the gate
+                state.held.set()
+                state.gate.wait(timeout=10)
+            if action == "pair":  # answer only when a second request arrives at the same time
+                try:
+                    state.pairs.wait()
+                except threading.BrokenBarrierError:
+                    self._send(500, b"requests arrived one at a time")
+                    return
             if action == "timeout":
                 state.requests.append((self.path, 0))
                 time.sleep(STALL_S)  # longer than the client's timeout
@@ -160,7 +194,11 @@ def test_a_timeout_is_retried(server: FaultServer) -> None:
 def test_timeouts_every_time_fail_as_transient(server: FaultServer) -> None:
     server.fail(PATH, "timeout", "timeout")
     with pytest.raises(TransientFetchError, match="Timeout"):
-        fetch_http(server.url(PATH), policy=HttpPolicy(timeout_s=0.3, attempts=2, backoff_initial_s=0.01), allowlist=LOOPBACK)
+        fetch_http(
+            server.url(PATH),
+            policy=HttpPolicy(timeout_s=0.3, attempts=2, backoff_initial_s=0.01),
+            allowlist=LOOPBACK,
+        )
     assert server.count(PATH) == 2
 
 
@@ -227,3 +265,82 @@ def test_pipeline_over_http_uses_conditional_requests(server: FaultServer, inges
     assert third.releases_new == 1
     assert _releases(ingest_paths) == 3
     assert len(server.requests) <= 3
+
+
+def _monthly_files(server: FaultServer, months: range) -> None:
+    for month in months:
+        server.files[f"/stats/2024/tjyb_2024{month:02d}.xlsx"] = stats_report_xlsx(2024, month, seed=month)
+
+
+def test_downloads_of_one_source_run_side_by_side_within_the_bound_per_host(
+    server: FaultServer, ingest_paths: IngestPaths
+) -> None:
+    _monthly_files(server, range(2, 6))
+    for month in range(2, 6):
+        server.fail(f"/stats/2024/tjyb_2024{month:02d}.xlsx", "pair")  # each waits for a second one
+    policy = HttpPolicy(timeout_s=10, attempts=1, max_per_host=2)
+    fetched = fetch_source(
+        _http_source(server), ingest_paths, date(2024, 5, 1), http=policy, allowlist=LOOPBACK
+    )
+    assert (len(fetched.landed), fetched.refused) == (4, [])  # one at a time would have broken the pairs
+    assert server.max_in_flight == 2
+
+
+def test_a_slow_source_does_not_delay_the_loads_of_the_others(
+    server: FaultServer, ingest_paths: IngestPaths, report_xlsx: Callable[..., bytes]
+) -> None:
+    """The DAG's shape: fetches run side by side outside the DuckDB slot, loads take the slot in turn."""
+    slow = _http_source(server).model_copy(update={"id": "stats_slow"})
+    server.fail("/stats/2024/tjyb_202402.xlsx", "hold")
+    other = make_source(id="stats_other")
+    for month in (2, 3):
+        path = ingest_paths.data_root / f"stats/2024/tjyb_2024{month:02d}.xlsx"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(report_xlsx(period=f"1-{month}月"))
+    events: list[str] = []
+    policy = HttpPolicy(timeout_s=15, attempts=1)
+    as_of, today = date(2024, 3, 1), date(2024, 10, 20)
+
+    def fetch_slow() -> FetchResult:
+        fetched = fetch_source(slow, ingest_paths, as_of, http=policy, allowlist=LOOPBACK)
+        events.append("slow fetched")
+        return fetched
+
+    with ThreadPoolExecutor(1) as pool:
+        slow_fetch = pool.submit(fetch_slow)
+        assert server.held.wait(timeout=10)  # the slow bureau is now sitting on a request
+        events.append("slow fetching")
+        loaded = load_source(other, ingest_paths, fetch_source(other, ingest_paths, as_of), today=today)
+        events.append(f"other {loaded.status}")
+        assert not slow_fetch.done()
+        server.gate.set()
+        slow_loaded = load_source(slow, ingest_paths, slow_fetch.result(), today=today)
+        events.append(f"slow {slow_loaded.status}")
+    assert events == ["slow fetching", "other loaded", "slow fetched", "slow loaded"]
+    assert _releases(ingest_paths) == 4
+
+
+def test_a_transient_failure_fails_the_fetch_after_the_rest_has_landed(
+    server: FaultServer, ingest_paths: IngestPaths
+) -> None:
+    server.fail("/stats/2024/tjyb_202403.xlsx", *["500"] * 4)
+    with pytest.raises(TransientFetchError, match="HTTP 500"):
+        fetch_source(_http_source(server), ingest_paths, date(2024, 3, 1), http=FAST, allowlist=LOOPBACK)
+    landed = Landing(ingest_paths.landing).entries("stats_test")
+    assert [e.location.rsplit("/", 1)[1] for e in landed] == ["tjyb_202402.xlsx"]  # a retry refetches little
+
+
+def test_last_modified_dates_a_release_without_a_date_of_its_own(
+    server: FaultServer, ingest_paths: IngestPaths
+) -> None:
+    text = "统计期,指标,单位,累计值,累计增长(%)\n2024年1-2月,实际利用外资,亿美元,0.15,-8.2\n"
+    text += "2024年1-2月,市外内资,亿元,30.0,15.1\n"
+    server.files["/commerce/swj_2024.csv"] = text.encode("gbk")
+    source = csv_source().model_copy(update={"location": server.base_url + "/commerce/swj_{year}.csv"})
+    ingest_source(
+        source, ingest_paths, date(2024, 2, 1), today=date(2024, 10, 20), http=FAST, allowlist=LOOPBACK
+    )
+    with duckdb.connect(str(ingest_paths.raw_db), read_only=True) as con:
+        assert con.execute("select release_date from releases").fetchall() == [(date(2024, 4, 15),)]
+    (entry,) = Landing(ingest_paths.landing).entries(source.id)
+    assert (entry.release_date, entry.release_date_source) == ("2024-04-15", "last_modified")
