@@ -1,4 +1,4 @@
-"""Compare a draft catalog (from ``planwatch plan extract``) with the reviewed catalog.
+"""Compare a draft (from ``planwatch plan extract``) with a reviewed plan by where their quotes sit in the text.
 
 Rows are paired when their quotes cover overlapping text of the plan (character spans, so a draft quote
 that is a little longer or shorter than the reviewed one still pairs) and their values agree. Pairs whose
@@ -106,7 +106,8 @@ def load_draft(path: Path) -> list[CatalogRow]:
     return out
 
 
-def load_catalog(path: Path) -> list[CatalogRow]:
+def load_catalog(path: Path, plan_id: str | None = None) -> list[CatalogRow]:
+    """The reviewed targets in plan_targets.csv, only those of ``plan_id`` when it is given."""
     rows = _read_csv(path, ("target_id", "quote", "target_value", "unit_raw", "comparator", "kind"))
     return [
         CatalogRow(
@@ -119,6 +120,7 @@ def load_catalog(path: Path) -> list[CatalogRow]:
             section_no=_int(row.get("section_no")),
         )
         for line, row in enumerate(rows, start=2)
+        if plan_id is None or row.get("plan_id") == plan_id
     ]
 
 

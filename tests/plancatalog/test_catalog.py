@@ -153,7 +153,9 @@ def test_units_as_written_map_to_their_multiplier(targets: list[dict[str, str]])
     }
     for row in targets:
         if row["unit_raw"] in expected:
-            assert vocabulary().unit(row["unit_raw"]).multiplier == expected[row["unit_raw"]], row["target_id"]
+            assert vocabulary().unit(row["unit_raw"]).multiplier == expected[row["unit_raw"]], row[
+                "target_id"
+            ]
 
 
 def test_assessable_within_year_follows_frequency_and_measure(targets: list[dict[str, str]]) -> None:

@@ -346,26 +346,3 @@ def test_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
 def test_read_plan_text_accepts_a_bom(tmp_path: Path) -> None:
     path = write(tmp_path, "bom.txt", b"\xef\xbb\xbf" + PLAN_UTF8.encode())
     assert read_plan_text(path).startswith("区人民政府")
-
-
-def test_extract_then_diff_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    plan = write(tmp_path, "plan.txt", (PLAN_UTF8 + "新增高新技术企业110家、企业研发机构50家。").encode())
-    draft = tmp_path / "draft.csv"
-    assert run_cli("plan", "extract", str(plan), "--out", str(draft)) == 0
-    header = draft.read_text(encoding="utf-8").splitlines()[0].split(",")
-    for column in ("quote", "value", "unit", "comparator", "kind", "target_year", "section", "span_start"):
-        assert column in header
-    catalog = tmp_path / "catalog.csv"
-    catalog.write_text(
-        "target_id,section_no,quote,target_value,unit_raw,comparator,kind\n"
-        "T-1,1,完成固定资产投资450亿元以上,450,亿元,>=,level\n"
-        "T-2,1,新增高新技术企业110家,100,家,>=,count\n"
-        "T-3,1,有效发明专利拥有量达到5900件,5900,件,>=,stock\n",
-        encoding="utf-8",
-    )
-    code = run_cli("plan", "diff", str(draft), "--catalog", str(catalog), "--plan", str(plan))
-    out = capsys.readouterr().out
-    assert code == 1
-    assert "changed  T-2" in out and "value: 100 -> 110" in out
-    assert "new" in out and "企业研发机构50家" in out
-    assert "missing  T-3" in out

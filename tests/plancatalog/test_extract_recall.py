@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from plancatalog.diff import compare, load_catalog, load_draft, precision_recall
 from plancatalog.extract import extract_targets, read_plan_text, write_draft
+from plancatalog.spans import compare, load_catalog, load_draft, precision_recall
 
 ROOT = Path(__file__).resolve().parents[2]
 PLAN = ROOT / "plan" / "2024_district_work_plan.txt"
@@ -22,7 +22,7 @@ def test_precision_and_recall_on_the_2024_plan(
     draft_path = tmp_path / "draft.csv"
     write_draft(extract_targets(text, 2024), draft_path)
     draft = load_draft(draft_path)
-    catalog = load_catalog(CATALOG)
+    catalog = load_catalog(CATALOG, "district_2024")
 
     # A draft row matches a catalog row when their quotes overlap in the plan and their values agree.
     result = compare(draft, catalog, text)
