@@ -16,6 +16,7 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -138,8 +139,9 @@ def _handler(state: FaultServer) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-@pytest.fixture
-def server() -> Iterator[FaultServer]:
+@contextmanager
+def fault_server() -> Iterator[FaultServer]:
+    """The server with two bundled sample releases, stopped on exit (test_trust_http.py uses it too)."""
     files = {
         "/stats/2024/tjyb_202402.xlsx": (SAMPLES / "stats/2024/tjyb_202402.xlsx").read_bytes(),
         "/stats/2024/tjyb_202403.xlsx": (SAMPLES / "stats/2024/tjyb_202403.xlsx").read_bytes(),
@@ -157,6 +159,12 @@ def server() -> Iterator[FaultServer]:
         httpd.shutdown()
         httpd.server_close()
         thread.join(timeout=5)
+
+
+@pytest.fixture
+def server() -> Iterator[FaultServer]:
+    with fault_server() as state:
+        yield state
 
 
 PATH = "/stats/2024/tjyb_202402.xlsx"
