@@ -3,7 +3,8 @@
 Findings of the trust issue, each run through fetch_source / load_source on real files: a symlink to a
 private token file is refused and never copied or echoed; files are created with the deployment's umask;
 a location template with an unknown placeholder or a secret fails at once as a configuration error,
-before anything is fetched; a rejection reason is one bounded, escaped line.
+before anything is fetched; a rejection reason is one bounded, escaped line; a file that crashes its
+reader is a rejection like any other bad file.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from ingest.errors import RegistryError
 from ingest.locations import HostAllowlist
 from ingest.paths import IngestPaths, deployment_umask
 from ingest.pipeline import fetch_source, ingest_source
-from tests.ingest.conftest import csv_source, make_source
+from ingest.registry import load_registry
+from tests.ingest.conftest import REPO, csv_source, make_source
+from tests.ingest.test_sandbox import corrupt_deflate_xlsx, far_cell_xlsx
 
 TODAY = date(2024, 10, 20)
 AS_OF = date(2024, 3, 1)
@@ -153,3 +156,37 @@ def test_a_rejection_reason_is_one_short_escaped_line(ingest_paths: IngestPaths)
     assert "\x1b" not in reason and "\x07" not in reason and "累计值" in reason
     assert reason.strip() == result.rejected[0]
     assert reason.count("root:x:0:0") == 1  # one short excerpt of what the file held
+
+
+def test_files_that_crash_their_reader_are_rejected_quarantined_and_logged_and_the_rest_loads(
+    ingest_paths: IngestPaths, report_xlsx: Callable[..., bytes]
+) -> None:
+    stats = ingest_paths.data_root / "stats" / "2024"
+    stats.mkdir(parents=True)
+    (stats / "tjyb_202402.xlsx").write_bytes(report_xlsx(period="1-2月"))
+    (stats / "tjyb_202403.xlsx").write_bytes(far_cell_xlsx())  # calamine would ask for 512 GiB
+    (stats / "tjyb_202404.xlsx").write_bytes(corrupt_deflate_xlsx())
+
+    result = ingest_source(make_source(), ingest_paths, date(2024, 4, 1), today=TODAY)
+
+    assert (result.status, result.releases_new, len(result.rejected)) == ("rejected", 1, 2)
+    assert "file=tjyb_202403.xlsx" in result.rejected[0] and "file=tjyb_202404.xlsx" in result.rejected[1]
+    for name in ("tjyb_202403.xlsx", "tjyb_202404.xlsx"):
+        (kept,) = ingest_paths.quarantine.rglob(name)
+        assert (
+            (kept.parent / "REASON.txt").read_text(encoding="utf-8").startswith("[source=stats_test, file=")
+        )
+    with duckdb.connect(str(ingest_paths.raw_db), read_only=True) as con:
+        logged = con.execute("select status, releases_new, releases_rejected from load_log").fetchall()
+    assert logged == [("rejected", 1, 2)]
+
+
+def test_json_nested_200000_deep_is_rejected_not_a_crash(ingest_paths: IngestPaths) -> None:
+    source = load_registry(REPO / "config" / "sources")["stats_data_portal"]
+    folder = ingest_paths.data_root / "stats_portal" / "2024"
+    folder.mkdir(parents=True)
+    (folder / "jd_202403.json").write_bytes(b'{"returndata": ' + b"[" * 200_000 + b"]" * 200_000 + b"}")
+    result = ingest_source(source, ingest_paths, date(2024, 3, 1), today=TODAY)
+    assert result.status == "rejected"
+    assert "file=jd_202403.json" in result.rejected[0]
+    assert len(list(ingest_paths.quarantine.rglob("jd_202403.json"))) == 1
