@@ -86,7 +86,9 @@ def add(a: int, b: int) -> int:
 
 
 def reject_like_a_parser() -> None:
-    raise ReleaseError(Location("stats_test", "x.xlsx", "主要经济指标", 4, "C"), "not a number: '坏'", "a number")
+    raise ReleaseError(
+        Location("stats_test", "x.xlsx", "主要经济指标", 4, "C"), "not a number: '坏'", "a number"
+    )
 
 
 def test_a_cell_at_xfd1048576_is_a_rejection_not_a_dead_task(tmp_path: Path) -> None:
