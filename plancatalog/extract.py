@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from plancatalog import rules
 from plancatalog.draft import DraftTarget, write_draft
 from plancatalog.milestones import Wordless, clause_targets, milestones
-from plancatalog.periods import clause_is_past, due_date, target_year
+from plancatalog.periods import clause_is_past, due_date, is_date_only, target_year
 from plancatalog.plantext import PlanInputError, infer_plan_year, read_plan_text
 from plancatalog.quantities import Quantity, QuantityReader, reader
 from plancatalog.structure import OPEN_QUOTES, PlanText, Section
@@ -40,14 +40,16 @@ class _Clause:
     end: int
     sentence_start: int
     section: Section | None
+    date_clause: str = ""  # the clause before, when it is only a date (6月底前，…)
 
     @property
     def norm(self) -> str:
         return self.pt.norm[self.start : self.end]
 
     @property
-    def sentence_so_far(self) -> str:
-        return self.pt.norm[self.sentence_start : self.end]
+    def dated(self) -> str:
+        """The clause with a date-only clause before it: what its deadline is read from."""
+        return self.date_clause + "," + self.norm
 
     def year(self, pos: int) -> int:
         return target_year(self.pt.norm[self.sentence_start : pos], self.pt.plan_year)
@@ -62,14 +64,18 @@ def extract_targets(text: str, plan_year: int | None = None) -> list[DraftTarget
     pt = PlanText(text, plan_year)
     quantities = reader()
     targets: list[DraftTarget] = []
+    past = False
     for s_start, s_end in pt.sentences():
         section = pt.section_at(s_start)
         if pt.in_review(s_start):
             continue
-        past = False
+        if s_start == 0 or pt.norm[s_start - 1] == "\n":
+            past = False  # a paragraph starts as targets; results carry on to its later sentences
         previous: DraftTarget | None = None
+        date_clause = ""
         for c_start, c_end in pt.clauses(s_start, s_end):
-            clause = _Clause(pt, c_start, c_end, s_start, section)
+            clause = _Clause(pt, c_start, c_end, s_start, section, date_clause)
+            date_clause = clause.norm if is_date_only(clause.norm) else ""
             past = clause_is_past(clause.norm, plan_year, past)
             if past:
                 logger.debug("results, not targets: %s", text[c_start:c_end])
@@ -131,7 +137,7 @@ def _numeric_targets(
     out: list[DraftTarget] = []
     quote_start = clause.start
     for n, (q, share) in enumerate(kept):
-        quote_start = _skip_conjunction(pt, pt.skip_space(quote_start, q.start), q.start)
+        quote_start = pt.skip_space(_skip_conjunction(pt, quote_start, q.start), q.start)
         quote_start = _own_item_start(clause, quote_start, q.start)
         if respectively:
             span = (pt.skip_space(clause.start, clause.end), clause.end)
@@ -198,7 +204,8 @@ def _row(
     after = pt.norm[q.end : clause.end]
     kind = rules.kind(before, pt.norm[clause.start : q.start], after, q)
     notes = []
-    if previous and not rules.indicator_name(before, "", "") and previous.unit == q.unit:
+    bare = span[1] == q.end
+    if bare and previous and not rules.indicator_name(before, "", "") and previous.unit == q.unit:
         # 增长6%，力争7%: a bare number continues the previous target of the sentence.
         kind, name = previous.kind, previous.indicator_name
         notes.append("continues the previous target")
@@ -224,7 +231,7 @@ def _row(
         direction="lower" if kind == "decrease" or cmp_ in ("<=", "<") else "higher",
         aspirational=rules.is_aspirational(clause.norm),
         target_year=year,
-        due_date=due_date(clause.sentence_so_far, year),
+        due_date=due_date(clause.dated, year),
         notes="; ".join(notes),
         span_start=span[0],
         span_end=span[1],
@@ -265,7 +272,7 @@ def _wordless_rows(clause: _Clause, found: list[Wordless]) -> list[DraftTarget]:
             direction="lower" if w.kind == "decrease" else "higher",
             aspirational=rules.is_aspirational(clause.norm),
             target_year=year,
-            due_date=due_date(clause.sentence_so_far, year),
+            due_date=due_date(clause.dated, year),
             notes="",
             span_start=w.start,
             span_end=w.end,

@@ -22,6 +22,8 @@ _LEAD_COMPLETE = re.compile(r"^(全面|基本|如期|按期|全力|确保|力争
 _PROGRESS_WORDS = re.compile(r"推进|加快|谋划|启动|支持|探索|研究|争创|做好|深化|筹备|前期")
 # …and a verb inside a programme's name (征迁清零攻坚行动) is not a deliverable either.
 _NAME_ENDING = re.compile(r"(行动|活动|机制|模式|体系|制度|计划|方案|攻坚|工程包)$")
+_VAGUE = re.compile(r"更多|一批|若干|一些|各类|一系列")
+_DATES = re.compile(r"\d{1,2}月(底|末|份)?(前|以前)?|年底前|年内|上半年|下半年")
 _SET_ELSEWHERE = re.compile(r"下达的?[\u4e00-\u9fff]*(目标|任务)")
 _SLOGAN_COUNT = re.compile(r"[一二两三四五六七八九十]+个$")
 _COVERAGE = re.compile(r"全覆盖|应([\u4e00-\u9fff])尽\1")
@@ -92,14 +94,14 @@ def milestones(pt: PlanText, start: int, c_end: int) -> list[Wordless]:
         verb_at = lead_complete.end()
     else:
         return []
-    if _PROGRESS_WORDS.search(clause[:verb_at]):
+    if _PROGRESS_WORDS.search(clause[:verb_at]) or _VAGUE.search(clause[:verb_at]):
         return []
     out = []
     for i_start, i_end in pt.items(start, c_end):
         i_start = pt.skip_space(i_start, i_end)
         if i_end - i_start < 2:
             continue
-        subject = _MILESTONE_VERB.sub("", pt.norm[i_start:i_end])
+        subject = _DATES.sub("", _MILESTONE_VERB.sub("", pt.norm[i_start:i_end]))
         subject = re.sub(r"^(确保|力争|推动|基本|全面|如期|按期|年内|全年|完成)+", "", subject)
         subject = re.sub(r"等.*项目$|等项目$|项目$", "", subject) or subject
         if not subject:

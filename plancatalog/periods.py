@@ -64,10 +64,21 @@ def target_year(sentence_before: str, plan_year: int) -> int:
     return year
 
 
+_DATE_ONLY = re.compile(
+    r"^\s*(\d{1,2}月(底|末|份)?(前|以前)?|上半年|下半年|年底前|年内|(第?[一二三四1-4])季度(末|前)?)\s*$"
+)
+
+
+def is_date_only(clause: str) -> bool:
+    """6月底前 / 年底前 on its own: the deadline of the clause that follows."""
+    return bool(_DATE_ONLY.match(clause))
+
+
 def due_date(text: str, year: int) -> str:
     """The last deadline named in ``text`` (6月底前, 上半年, 年底) in ``year``, else 31 December; ISO date.
 
-    ``text`` is the sentence up to the end of the target's clause: 6月底前，4号线开通运营 dates the 开通.
+    ``text`` is the target's clause, after the clause before it if that one is only a date
+    (6月底前，4号线开通运营 dates the 开通).
     """
     found = [(m.start(), int(m.group(1))) for m in _MONTH_DUE.finditer(text) if 1 <= int(m.group(1)) <= 12]
     found += [(m.start(), month) for pattern, month in _PERIOD_DUE for m in pattern.finditer(text)]

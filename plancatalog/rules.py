@@ -135,8 +135,10 @@ def kind(before: str, clause_before: str, after: str, q: Quantity) -> str:
         return "decrease"
     if q.is_percent:
         return _percent_kind(before, after, q)
-    if q.is_count and (
-        _STOCK_WORDS.search(before) and not _NEW_WORDS.search(clause_before) or "拥有" in before
+    if (
+        _STOCK_WORDS.search(before)
+        and not _NEW_WORDS.search(clause_before)
+        and (q.is_count or "拥有" in before or "累计" in before)
     ):
         return "stock"
     return "count" if q.is_count else "level"

@@ -267,3 +267,34 @@ def test_milestone_items_beside_counted_items() -> None:
 )
 def test_units_added_from_real_plans(text: str, unit: str) -> None:
     assert one(text).unit == unit
+
+
+def test_results_carry_on_through_the_sentences_of_their_paragraph() -> None:
+    text = (
+        "预计全年完成固定资产投资461亿元，增长2.4％。炼油项目建成投产，3号线二期建成通车。\n"
+        "全年完成固定资产投资470亿元以上。4号线建成通车。"
+    )
+    assert [r[0] for r in rows(text)] == ["全年完成固定资产投资470亿元以上", "4号线建成通车"]
+
+
+def test_vague_subjects_are_no_milestone_and_dates_are_no_name() -> None:
+    assert rows("推动更多项目开工落地。") == []
+    t = one("沿江大道一期年底前建成通车。")
+    assert (t.indicator_name, t.due_date) == ("沿江大道一期", "2026-12-31")
+
+
+def test_a_date_clause_dates_only_the_clause_after_it() -> None:
+    found = extract_targets("9月底前，蛟川初中建成投用，新增学位3000个。", YEAR)
+    assert [(t.kind, t.due_date) for t in found] == [("milestone", "2026-09-30"), ("count", "2026-12-31")]
+
+
+def test_he_inside_a_name_is_no_conjunction() -> None:
+    assert [r[0] for r in rows("新增省级未来乡村2个、和美乡村达标村10个。")] == [
+        "新增省级未来乡村2个",
+        "和美乡村达标村10个",
+    ]
+
+
+def test_a_counted_thing_after_its_number_is_not_a_continuation() -> None:
+    found = extract_targets("打造3个特色商业街区，建设3个“一刻钟便民生活圈”。", YEAR)
+    assert [t.indicator_name for t in found] == ["特色商业街区", "一刻钟便民生活圈"]
