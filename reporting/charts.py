@@ -65,7 +65,12 @@ def _fmt(value: float | None, digits: int = 2) -> str:
     return "—" if value is None else f"{value:,.{digits}f}"
 
 
-def build_series(row: dict[str, Any], trend: list[dict[str, Any]], colours: dict[str, str]) -> Series | None:
+def build_series(
+    row: dict[str, Any],
+    trend: list[dict[str, Any]],
+    colours: dict[str, str],
+    source_titles: dict[str, str] | None = None,
+) -> Series | None:
     """The points to draw for one target, or None when it has no monthly figure to draw.
 
     completion: level, count and stock targets with a completion rate; growth: growth targets, and decrease
@@ -111,7 +116,8 @@ def build_series(row: dict[str, Any], trend: list[dict[str, Any]], colours: dict
         source = ""
         if p.get("source_id"):
             released = f" {p['release_date']:%Y-%m-%d}发布" if p.get("release_date") else ""
-            source = f"\n来源:{p['source_id']}{released}"
+            title = (source_titles or {}).get(p["source_id"], p["source_id"])
+            source = f"\n来源:{title}{released}"
         tooltip = f"截至{_month_words(p['as_of_month'])}:{figure}{source}"
         by_month[month] = Point(month, value, "#" + rgb(colours.get(p.get("status") or "")), tooltip)
     points = [by_month[m] for m in sorted(by_month)]

@@ -10,13 +10,11 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from reporting import charts, summary
+from reporting import charts, summary, words
 from reporting.colours import rgb, text_colour_on
 from reporting.queries import ProgressSnapshot
 
 log = logging.getLogger(__name__)
-
-COMPARATOR_SIGNS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "~": "≈", "=": ""}
 
 
 def _pct(value: float | None) -> str:
@@ -31,44 +29,13 @@ def _num(value: float | None, digits: int = 2) -> str:
     return f"{value:,.{digits}f}"
 
 
-def _gap(value: float | None) -> str:
-    if value is None:
-        return "—"
-    return f"超{value:.1f}" if value >= 0 else f"欠{-value:.1f}"
-
-
-def _gap_words(row: dict[str, Any]) -> str:
-    """超序时3.2个百分点 / 落后序时4.7个百分点; targets without a completion rate compare with the target."""
-    value = row["gap_pp"]
-    if row.get("completion_rate") is not None:
-        return f"{'超' if value >= 0 else '落后'}序时{abs(value):.1f}个百分点"
-    if row.get("kind") == "decrease":
-        return f"{'好于' if value >= 0 else '差于'}目标{abs(value):.1f}个百分点"
-    return f"{'高于' if value >= 0 else '低于'}目标{abs(value):.1f}个百分点"
-
-
-def _period(month: int | None) -> str:
-    if not month:
-        return ""
-    return "1月" if month == 1 else f"1-{month}月"
-
-
 def page_name(snapshot: ProgressSnapshot) -> str:
-    return f"progress_{snapshot.as_of:%Y-%m}.html"
+    return f"progress_{snapshot.plan_id}_{snapshot.as_of:%Y-%m}.html"
 
 
-def _target_words(row: dict[str, Any]) -> str:
-    if row.get("target_value") is None:
-        return "节点目标"
-    if row.get("kind") == "decrease":
-        return "同比下降"
-    sign = COMPARATOR_SIGNS.get(row.get("comparator") or "", "")
-    # as the plan writes them: 1.8亿美元, 6.5%, 450亿元
-    value = f"{row['target_value']:,.2f}".rstrip("0").rstrip(".")
-    return f"{sign}{value}{row.get('unit_raw') or ''}"
-
-
-def _history(points: list[dict[str, Any]], series: charts.Series) -> dict[str, Any]:
+def _history(
+    points: list[dict[str, Any]], series: charts.Series, snapshot: ProgressSnapshot
+) -> dict[str, Any]:
     """A target's figure at each as-of month, one column per month (compact enough for a card)."""
     columns = []
     for p in points:
@@ -85,13 +52,13 @@ def _history(points: list[dict[str, Any]], series: charts.Series) -> dict[str, A
             {
                 "as_of": f"{p['as_of_month'].month}月",
                 "as_of_words": f"截至{p['as_of_month'].year}年{p['as_of_month'].month}月",
-                "period": _period(data_month),
+                "period": words.period(data_month),
                 "lagged": bool(data_month and data_month != p["as_of_month"].month),
                 "value": value,
                 "rate": rate,
                 "released": f"{released:%m-%d}" if released else "—",
                 "released_full": f"{released:%Y-%m-%d}" if released else "",
-                "source": p.get("source_id") or "",
+                "source": snapshot.source_title(p.get("source_id")),
             }
         )
     return {
@@ -103,77 +70,98 @@ def _history(points: list[dict[str, Any]], series: charts.Series) -> dict[str, A
     }
 
 
-def _view(snapshot: ProgressSnapshot) -> dict[str, Any]:
-    rules = snapshot.status_rules
-    colours = {r["status"]: r["colour_hex"] for r in rules}
-    statuses = [
-        {
-            **r,
+def _status_look(rules: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
+    """status -> label, fill and ink (the text colour with the better contrast on that fill)."""
+    return {
+        r["status"]: {
+            "label": r["label_zh"],
             "colour": "#" + rgb(r["colour_hex"]),
             "ink": "#" + text_colour_on(r["colour_hex"]),
         }
         for r in rules
-    ]
+    }
+
+
+def _target_view(
+    row: dict[str, Any], snapshot: ProgressSnapshot, look: dict[str, dict[str, str]]
+) -> dict[str, Any]:
+    status = look.get(row["status"]) or {
+        "label": row.get("status_label_zh") or row["status"],
+        "colour": "#" + rgb(row.get("status_colour")),
+        "ink": "#" + text_colour_on(row.get("status_colour")),
+    }
+    return dict(
+        row,
+        **status,
+        judged=words.judged(row),
+        gap_text=words.gap_words(row, unit=""),
+        gap_sentence=words.gap_words(row),
+        against_benchmark=words.against_benchmark(row),
+        required=words.required_words(row),
+        target_words=words.target_words(row),
+        period=words.period(row.get("data_month_no")),
+        source_title=snapshot.source_title(row.get("source_id")),
+        spark=Markup(""),
+    )
+
+
+def _view(snapshot: ProgressSnapshot) -> dict[str, Any]:
+    rules = snapshot.status_rules
+    colours = {r["status"]: r["colour_hex"] for r in rules}
+    look = _status_look(rules)
+    statuses = [{**r, **look[r["status"]]} for r in rules]
     everything = summary.overall(snapshot)
 
     def bar(group: summary.Group) -> Markup:
         counts = [(r["label_zh"], r["colour_hex"], group.counts.get(r["status"], 0)) for r in rules]
         return Markup(charts.stacked_bar(counts))
 
-    names = summary.section_names(snapshot)
     rows: list[dict[str, Any]] = []
     trends: list[dict[str, Any]] = []
     for row in snapshot.rows:
-        colour = colours.get(row["status"]) or row.get("status_colour")
-        view = dict(
-            row,
-            colour="#" + rgb(colour),
-            ink="#" + text_colour_on(colour),
-            label=next(
-                (r["label_zh"] for r in rules if r["status"] == row["status"]), row.get("status_label_zh")
-            ),
-            target_words=_target_words(row),
-            period=_period(row.get("data_month_no")),
-            spark=Markup(""),
+        view = _target_view(row, snapshot, look)
+        series = charts.build_series(
+            row, snapshot.trends.get(row["target_id"], []), colours, snapshot.source_titles
         )
-        series = charts.build_series(row, snapshot.trends.get(row["target_id"], []), colours)
         if series is not None:
             view["spark"] = Markup(charts.trend_svg(series, row["indicator_name"], small=True))
             view["chart"] = Markup(charts.trend_svg(series, row["indicator_name"]))
             view["mode"] = series.mode
             view["suffix"] = series.suffix
-            view["history"] = _history(snapshot.trends[row["target_id"]], series)
+            view["history"] = _history(snapshot.trends[row["target_id"]], series, snapshot)
             trends.append(view)
         rows.append(view)
-    sections = []
-    for group in summary.by_section(snapshot):
-        no = int(group.key)
-        sections.append(
-            {
-                "group": group,
-                "bar": bar(group),
-                "heading": snapshot.section_headings.get(no, ""),
-                "rows": [r for r in rows if int(r["section_no"]) == no],
-            }
-        )
+    sections = [
+        {
+            "group": group,
+            "bar": bar(group),
+            "heading": snapshot.section_headings.get(int(group.key), ""),
+            "rows": [r for r in rows if str(r["section_no"]) == group.key],
+        }
+        for group in summary.by_section(snapshot)
+    ]
     bureaus = [{"group": g, "bar": bar(g)} for g in summary.by_bureau(snapshot)]
     order = {status: i for i, status in enumerate(summary.NEEDS_ATTENTION)}
     attention = sorted(
         (r for r in rows if r["status"] in order),
         key=lambda r: (order[r["status"]], r["gap_pp"] if r.get("gap_pp") is not None else 0.0),
     )
-    on_track_colour = colours.get("on_track") or "#2da44e"
+    changes = [
+        dict(c, before=look.get(c["previous_status"], {}), after=look.get(c["status"], {}))
+        for c in snapshot.changes
+    ]
     releases = [r["release_date"] for r in snapshot.rows if r.get("release_date")]
     return {
         "s": snapshot,
-        "names": names,
+        "names": summary.section_names(snapshot),
         "statuses": statuses,
         "overall": everything,
         "overall_bar": bar(everything),
-        "donut": Markup(charts.donut(everything.share_on_track, on_track_colour)),
+        "donut": Markup(charts.donut(everything.share_on_track, colours.get("on_track") or "#2da44e")),
         "sections": sections,
         "bureaus": bureaus,
         "attention": attention,
+        "changes": changes,
         "trends": trends,
         "month_no": snapshot.as_of.month,
         "benchmark": snapshot.as_of.month / 12,
@@ -184,7 +172,7 @@ def _view(snapshot: ProgressSnapshot) -> dict[str, Any]:
 
 def render_html(snapshot: ProgressSnapshot, out: Path) -> Path:
     env = Environment(loader=PackageLoader("reporting", "templates"), autoescape=select_autoescape())
-    env.filters.update(pct=_pct, num=_num, gap=_gap, gap_words=_gap_words, period=_period)
+    env.filters.update(pct=_pct, num=_num, period=words.period)
     html = env.get_template("progress.html.j2").render(**_view(snapshot))
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")

@@ -1,8 +1,11 @@
-"""Counts by status for the whole plan, each section and each bureau, and the share on track.
+"""Counts by status for the whole plan, each section and each bureau, and the share on track, as the
+summary marts computed them (fct_plan_summary, fct_section_summary, fct_bureau_summary); plus the short
+section names the workbook and the page use.
 
-Share on track = (achieved + on track) / targets that can be judged now. Targets "not yet assessable"
-(batches, milestones before their due date) and those with no data are left out of the denominator,
-so a bureau is not marked down for figures nobody has published yet; both are still counted and shown.
+Share on track = (achieved + on track) / targets that can be judged now (dbt macro status_counts).
+Targets "not yet assessable" (batches, milestones before their due date) and those with no data are left
+out of the denominator, so a bureau is not marked down for figures nobody has published yet; both are still
+counted and shown.
 """
 
 from __future__ import annotations
@@ -20,37 +23,44 @@ from reporting.queries import CN_NUMERALS, ProgressSnapshot
 
 log = logging.getLogger(__name__)
 
-ON_TRACK = frozenset({"achieved", "on_track"})
+# statuses with no pace signal: nothing to compare with 序时 or the target yet
 NOT_JUDGED = frozenset({"not_yet_assessable", "no_data"})
 # listed first on the page (重点关注), worst first
 NEEDS_ATTENTION = ("off_track", "at_risk")
 
 
 class SectionNamesError(ConfigError):
-    """reporting/sections.yml is not a mapping of plan year -> section number -> name."""
+    """reporting/sections.yml is not a mapping of plan id -> section number -> name."""
 
 
 @dataclass
 class Group:
+    """One row of a summary mart: a plan, a section or a bureau at the as-of month."""
+
     key: str
     name: str
     counts: dict[str, int] = field(default_factory=dict)
+    judged: int = 0
+    share_on_track: float | None = None
 
     @property
     def total(self) -> int:
         return sum(self.counts.values())
 
     @property
-    def judged(self) -> int:
-        return sum(n for status, n in self.counts.items() if status not in NOT_JUDGED)
-
-    @property
     def on_track(self) -> int:
-        return sum(n for status, n in self.counts.items() if status in ON_TRACK)
+        """Achieved and on track, the share's numerator (two of the mart's counts, for the words "7/12")."""
+        return self.counts.get("achieved", 0) + self.counts.get("on_track", 0)
 
-    @property
-    def share_on_track(self) -> float | None:
-        return self.on_track / self.judged if self.judged else None
+
+def _group(row: dict[str, Any], statuses: list[str], key: str, name: str) -> Group:
+    return Group(
+        key,
+        name,
+        {s: int(row.get(f"{s}_count") or 0) for s in statuses},
+        int(row.get("assessed_count") or 0),
+        row.get("on_track_share"),
+    )
 
 
 def numeral(section_no: int) -> str:
@@ -59,67 +69,56 @@ def numeral(section_no: int) -> str:
     return str(section_no)
 
 
-def _configured_names(plan_year: int) -> dict[int, str]:
+def _configured_names(plan_id: str) -> dict[int, str]:
     text = resources.files("reporting").joinpath("sections.yml").read_text(encoding="utf-8")
     data = yaml.safe_load(text) or {}
     if not isinstance(data, dict):
-        raise SectionNamesError("reporting/sections.yml: expected a mapping of plan year to sections")
-    year = data.get(plan_year) or {}
-    if not isinstance(year, dict) or not all(
-        isinstance(k, int) and isinstance(v, str) and v.strip() for k, v in year.items()
+        raise SectionNamesError("reporting/sections.yml: expected a mapping of plan id to sections")
+    plan = data.get(plan_id) or {}
+    if not isinstance(plan, dict) or not all(
+        isinstance(k, int) and isinstance(v, str) and v.strip() for k, v in plan.items()
     ):
-        raise SectionNamesError(f"reporting/sections.yml: {plan_year}: expected section number: name")
-    return {k: v.strip() for k, v in year.items()}
+        raise SectionNamesError(f"reporting/sections.yml: {plan_id}: expected section number: name")
+    return {k: v.strip() for k, v in plan.items()}
 
 
 def section_names(snapshot: ProgressSnapshot) -> dict[int, str]:
     """section_no -> 一、经济运行 (configured name, else the words after 坚持 in the plan's heading)."""
-    configured = _configured_names(snapshot.plan_year)
+    configured = _configured_names(snapshot.plan_id)
+    numbers = sorted(
+        {int(r["section_no"]) for r in snapshot.rows}
+        | {int(r["section_no"]) for r in snapshot.section_summary}
+    )
     out: dict[int, str] = {}
-    for row in snapshot.rows:
-        no = int(row["section_no"])
-        if no in out:
-            continue
+    for no in numbers:
         name = configured.get(no)
         if not name:
             heading = snapshot.section_headings.get(no, "")
-            m = re.match(r"坚持(.+?)[,,、]", heading)
+            m = re.match(r"坚持(.+?)[,，、]", heading)
             name = m.group(1) if m else heading[:12]
         out[no] = f"{numeral(no)}、{name}" if name else numeral(no)
     return out
 
 
-def _group(rows: list[dict[str, Any]], statuses: list[str], key: str, name: str) -> Group:
-    group = Group(key, name, {s: 0 for s in statuses})
-    for row in rows:
-        group.counts[row["status"]] = group.counts.get(row["status"], 0) + 1
-    return group
+def _statuses(snapshot: ProgressSnapshot) -> list[str]:
+    return [r["status"] for r in snapshot.status_rules]
 
 
 def overall(snapshot: ProgressSnapshot) -> Group:
-    statuses = [r["status"] for r in snapshot.status_rules]
-    return _group(snapshot.rows, statuses, "all", "合计")
+    return _group(snapshot.plan_summary, _statuses(snapshot), "all", "合计")
 
 
 def by_section(snapshot: ProgressSnapshot) -> list[Group]:
-    statuses = [r["status"] for r in snapshot.status_rules]
     names = section_names(snapshot)
-    out = []
-    for no in sorted(names):
-        rows = [r for r in snapshot.rows if int(r["section_no"]) == no]
-        out.append(_group(rows, statuses, str(no), names[no]))
-    return out
+    return [
+        _group(row, _statuses(snapshot), str(row["section_no"]), names[int(row["section_no"])])
+        for row in snapshot.section_summary
+    ]
 
 
 def by_bureau(snapshot: ProgressSnapshot) -> list[Group]:
-    """Bureaus ranked by share on track (those with nothing to judge yet last), then by number of targets."""
-    statuses = [r["status"] for r in snapshot.status_rules]
-    keys: dict[str, str] = {}
-    for row in snapshot.rows:
-        keys.setdefault(row["responsible_bureau"] or "", row["bureau_name"] or "未明确")
-    groups = [
-        _group([r for r in snapshot.rows if (r["responsible_bureau"] or "") == key], statuses, key, name)
-        for key, name in keys.items()
+    """In the mart's ranking: share on track, those with nothing to judge yet last."""
+    return [
+        _group(row, _statuses(snapshot), row["bureau_code"] or "", row.get("bureau_name_zh") or "未明确")
+        for row in snapshot.bureau_summary
     ]
-    groups.sort(key=lambda g: (g.share_on_track is None, -(g.share_on_track or 0.0), -g.total, g.name))
-    return groups

@@ -18,7 +18,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from reporting import summary
+from reporting import summary, words
 from reporting.colours import rgb as _rgb
 from reporting.colours import text_colour_on
 from reporting.queries import ProgressSnapshot
@@ -42,8 +42,12 @@ PERCENT = "0.0%"
 DECIMAL = "#,##0.00"
 INTEGER = "#,##0"
 GROWTH = "0.0"
+# the gap's words are number formats, so the cell stays a number: against 序时 for completion rates,
+# against the target for growth, held-rate and decrease targets (reporting/words.py)
 GAP = '"超"0.0;"欠"0.0;0.0'
-COMPARATOR_SIGNS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "~": "≈", "=": ""}
+GAP_TO_TARGET = '"高于目标"0.0;"低于目标"0.0;0.0'
+GAP_TO_DECREASE = '"好于目标"0.0;"差于目标"0.0;0.0'
+COMPARATOR_SIGNS = words.COMPARATOR_SIGNS
 
 
 @dataclass(frozen=True)
@@ -63,10 +67,11 @@ def section_columns(month_no: int) -> list[Column]:
         Column(done, 13, "actual_value"),
         Column("完成率", 9, "completion_rate"),
         Column("序时进度", 9, "time_benchmark"),
-        Column("超/欠序时进度(百分点)", 12, "gap_pp"),
+        Column("超/欠序时或目标(百分点)", 13, "gap_pp"),
         Column("同比增长(%)", 10, "ytd_growth_pct"),
         Column("责任单位", 14, "bureau_name"),
         Column("状态", 10, "status"),
+        Column("需加快(剩余所需)", 22, "required"),
         Column("备注", 42, "note"),
         Column("目标编号", 11, "target_id"),
     ]
@@ -76,7 +81,7 @@ HEADER_ROW = 3  # title, section line, header
 
 
 def workbook_name(snapshot: ProgressSnapshot) -> str:
-    return f"目标任务完成情况表_{snapshot.as_of:%Y-%m}.xlsx"
+    return f"目标任务完成情况表_{snapshot.plan_id}_{snapshot.as_of:%Y-%m}.xlsx"
 
 
 def as_of_words(snapshot: ProgressSnapshot) -> str:
@@ -93,15 +98,25 @@ def _value_format(row: dict[str, Any]) -> str:
     return INTEGER if values and all(float(v).is_integer() for v in values) else DECIMAL
 
 
-def _note(row: dict[str, Any], month_no: int) -> str:
+def _note(row: dict[str, Any], month_no: int, snapshot: ProgressSnapshot) -> str:
     parts = [row.get("status_reason") or ""]
     data_month = row.get("data_month_no")
     if data_month and data_month != month_no:
         parts.append(f"数据期1-{data_month}月")
     if row.get("source_id"):
         released = f",{row['release_date']:%Y-%m-%d}发布" if row.get("release_date") else ""
-        parts.append(f"来源:{row['source_id']}{released}")
+        parts.append(f"来源:{snapshot.source_title(row['source_id'])}{released}")
     return ";".join(p for p in parts if p)
+
+
+def _gap_cell(cell: Any, row: dict[str, Any]) -> None:
+    """No pace signal for targets that cannot be judged yet; otherwise the gap named by what it measures."""
+    if row.get("gap_pp") is None or not words.judged(row):
+        cell.value = "—"
+    elif words.against_benchmark(row):
+        cell.number_format = GAP
+    else:
+        cell.number_format = GAP_TO_DECREASE if row.get("kind") == "decrease" else GAP_TO_TARGET
 
 
 def _title(ws: Worksheet, text: str, width: int) -> None:
@@ -191,7 +206,7 @@ def _section_sheet(
     _header(ws, HEADER_ROW, [c.header for c in columns])
     for i, row in enumerate(rows, start=1):
         r = HEADER_ROW + i
-        values = dict(row, seq=i, note=_note(row, month_no))
+        values = dict(row, seq=i, note=_note(row, month_no, snapshot), required=words.required_words(row))
         for col, column in enumerate(columns, start=1):
             cell = ws.cell(r, col)
             cell.border = BORDER
@@ -215,10 +230,10 @@ def _section_sheet(
             elif column.key in ("completion_rate", "time_benchmark"):
                 cell.number_format = PERCENT
             elif column.key == "gap_pp":
-                cell.number_format = GAP
+                _gap_cell(cell, row)
             elif column.key == "ytd_growth_pct":
                 cell.number_format = GROWTH
-            if column.key in ("indicator_name", "note", "bureau_name"):
+            if column.key in ("indicator_name", "note", "bureau_name", "required"):
                 cell.alignment = LEFT
             elif column.key in ("seq", "unit_raw", "target_id"):
                 cell.alignment = CENTER
@@ -287,6 +302,37 @@ def _summary_table(
     return r
 
 
+def _changes_table(
+    ws: Worksheet, start: int, snapshot: ProgressSnapshot, styles: StatusStyles, width: int
+) -> int:
+    """三、上月以来状态变化: fct_status_changes for the month, worst first."""
+    ws.cell(start, 1, "三、上月以来状态变化").font = HEADER_FONT
+    ws.row_dimensions[start].height = 24
+    if not snapshot.changes:
+        _note_line(ws, start + 1, "与上月相比没有目标的状态发生变化。", width)
+        return start + 1
+    _header(ws, start + 1, ["序号", "指标", "责任单位", "上月状态", "本月状态", "变化", "目标编号"])
+    r = start + 1
+    for i, change in enumerate(snapshot.changes, start=1):
+        r += 1
+        values = [
+            i,
+            change["indicator_name_zh"],
+            change["bureau_name"],
+            None,
+            None,
+            change["change_direction_zh"],
+        ]
+        for col, value in enumerate([*values, change["target_id"]], start=1):
+            cell = ws.cell(r, col, value)
+            cell.border = BORDER
+            cell.font = BODY_FONT
+            cell.alignment = LEFT if col in (2, 3) else CENTER
+        styles.apply(ws.cell(r, 4), change["previous_status"], change["previous_status_label_zh"], None)
+        styles.apply(ws.cell(r, 5), change["status"], change["status_label_zh"], None)
+    return r
+
+
 def _summary_sheet(wb: Workbook, snapshot: ProgressSnapshot, styles: StatusStyles) -> None:
     ws = wb.active
     assert ws is not None
@@ -311,8 +357,9 @@ def _summary_sheet(wb: Workbook, snapshot: ProgressSnapshot, styles: StatusStyle
     r = _summary_table(
         ws, r + 2, "二、分责任单位完成情况", "责任单位", summary.by_bureau(snapshot), None, snapshot, styles
     )
+    r = _changes_table(ws, r + 2, snapshot, styles, width)
     r += 2
-    ws.cell(r, 1, "三、状态说明").font = HEADER_FONT
+    ws.cell(r, 1, "四、状态说明").font = HEADER_FONT
     for rule in snapshot.status_rules:
         r += 1
         styles.apply(ws.cell(r, 2), rule["status"], rule["label_zh"], rule.get("colour_hex"))

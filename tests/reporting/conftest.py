@@ -21,6 +21,7 @@ from tests.conftest import Warehouse
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 AS_OF = date(2024, 9, 1)
+PLAN = "district_2024"  # the sample plan (dbt_project/seeds/plans.csv)
 
 
 @pytest.fixture(scope="session")
@@ -39,17 +40,31 @@ def generated(serving_db: Path, tmp_path_factory: pytest.TempPathFactory) -> dic
     from reporting import generate
 
     out = tmp_path_factory.mktemp("reports")
-    return generate(serving_db, AS_OF, out) | {"out_dir": out}
+    return generate(serving_db, AS_OF, out, plan_id=PLAN) | {"out_dir": out}
 
 
 @pytest.fixture(scope="session")
 def mart(serving_db: Path) -> dict[str, dict[str, Any]]:
     """The mart's rows for the as-of month, by target, read here independently of the report's queries."""
     with duckdb.connect(str(serving_db), read_only=True) as con:
-        cur = con.execute("select * from marts.fct_target_progress where as_of_month = ?", [AS_OF])
+        cur = con.execute(
+            "select * from marts.fct_target_progress where plan_id = ? and as_of_month = ?", [PLAN, AS_OF]
+        )
         names = [d[0] for d in cur.description]
         rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
     return {r["target_id"]: r for r in rows}
+
+
+@pytest.fixture(scope="session")
+def source_titles() -> dict[str, str]:
+    """source_id -> Chinese title, read from the registry files here, independently of the report."""
+    import yaml
+
+    titles = {}
+    for path in sorted((REPO / "config" / "sources").glob("*.yml")):
+        entry = yaml.safe_load(path.read_text(encoding="utf-8"))
+        titles[entry["id"]] = entry["title"]
+    return titles
 
 
 @pytest.fixture(scope="session")

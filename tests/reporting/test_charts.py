@@ -6,7 +6,7 @@ import re
 from datetime import date
 from typing import Any
 
-from reporting import charts, summary
+from reporting import charts, summary, words
 from reporting.queries import ProgressSnapshot
 
 COLOURS = {"on_track": "#2da44e", "at_risk": "#d4a72c", "off_track": "#cf222e"}
@@ -84,35 +84,70 @@ def test_targets_without_figures_get_no_chart() -> None:
     assert charts.build_series({"kind": "count", "target_value": 5.0}, [], COLOURS) is None
 
 
-def test_share_on_track_leaves_out_targets_that_cannot_be_judged_yet() -> None:
+def test_summary_groups_are_the_marts_rows_in_the_marts_order() -> None:
     rules = [
         {"status": s, "label_zh": s, "colour_hex": "#000000"} for s in ("achieved", "on_track", "off_track")
     ]
     rules += [{"status": "not_yet_assessable", "label_zh": "暂不评估", "colour_hex": "#8c959f"}]
-    rows = [
-        {
-            "status": status,
-            "section_no": 1,
-            "responsible_bureau": bureau,
-            "bureau_name": bureau,
-            "plan_year": 2024,
-        }
-        for status, bureau in [
-            ("achieved", "商务局"),
-            ("on_track", "商务局"),
-            ("off_track", "发展和改革局"),
-            ("not_yet_assessable", "发展和改革局"),
-            ("not_yet_assessable", "水利局"),
-        ]
-    ]
-    snapshot = ProgressSnapshot(date(2024, 9, 1), rows, rules)
+
+    def mart_row(**values: Any) -> dict[str, Any]:
+        counts = {f"{r['status']}_count": 0 for r in rules}
+        return counts | values
+
+    snapshot = ProgressSnapshot(
+        date(2024, 9, 1),
+        [{"section_no": 1, "plan_year": 2024}],
+        rules,
+        plan_id="district_2024",
+        plan_summary=mart_row(achieved_count=1, on_track_count=1, off_track_count=1,
+                              not_yet_assessable_count=2, assessed_count=3, on_track_share=2 / 3),
+        section_summary=[mart_row(section_no=1, on_track_count=1, assessed_count=1, on_track_share=1.0)],
+        bureau_summary=[
+            mart_row(bureau_code="commerce", bureau_name_zh="商务局", achieved_count=1, on_track_count=1,
+                     assessed_count=2, on_track_share=1.0),
+            mart_row(bureau_code="water", bureau_name_zh="水利局", not_yet_assessable_count=1,
+                     assessed_count=0, on_track_share=None),
+        ],
+    )  # fmt: skip
     everything = summary.overall(snapshot)
     assert (everything.total, everything.judged, everything.on_track) == (5, 3, 2)
     assert everything.share_on_track == 2 / 3
+    assert snapshot.counts() == {"achieved": 1, "on_track": 1, "off_track": 1, "not_yet_assessable": 2}
     bureaus = summary.by_bureau(snapshot)
-    assert [(b.name, b.share_on_track) for b in bureaus] == [
-        ("商务局", 1.0),
-        ("发展和改革局", 0.0),
-        ("水利局", None),
-    ]
+    assert [(b.name, b.share_on_track) for b in bureaus] == [("商务局", 1.0), ("水利局", None)]
     assert summary.section_names(snapshot) == {1: "一、经济运行"}
+    assert [g.name for g in summary.by_section(snapshot)] == ["一、经济运行"]
+
+
+def test_words_name_the_gap_by_what_it_is_measured_against_and_say_what_is_still_needed() -> None:
+    level = {
+        "status": "at_risk",
+        "kind": "level",
+        "gap_pp": -4.72,
+        "completion_rate": 0.703,
+        "required_monthly_run_rate": 44.5,
+        "unit_raw": "亿元",
+    }
+    growth = {
+        "status": "off_track",
+        "kind": "growth",
+        "gap_pp": -1.6,
+        "completion_rate": None,
+        "required_rest_of_year_growth_pct": 14.23,
+    }
+    held = {"status": "off_track", "kind": "rate_held", "gap_pp": -2.1, "required_remaining_rate_pct": 105.7}
+    waiting = {
+        "status": "not_yet_assessable",
+        "kind": "count",
+        "gap_pp": -75.0,
+        "completion_rate": 0.0,
+        "required_monthly_run_rate": 36.7,
+    }
+    assert words.gap_words(level) == "落后序时4.7个百分点"
+    assert words.gap_words(growth) == "低于目标1.6个百分点"
+    assert words.gap_words({**growth, "kind": "decrease", "gap_pp": 3.0}) == "好于目标3.0个百分点"
+    assert words.gap_words(waiting) == "" and words.required_words(waiting) == ""
+    assert words.required_words(level) == "剩余月份月均需完成44.50亿元"
+    assert words.required_words(growth) == "剩余月份需增长14.2%"
+    assert words.required_words(held) == "剩余天数全部达标也无法完成"
+    assert words.required_words({**level, "status": "on_track"}) == ""

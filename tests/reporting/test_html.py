@@ -44,7 +44,7 @@ def chromium(profile: Path, url: str, *args: str) -> subprocess.CompletedProcess
 @pytest.fixture(scope="module")
 def page(generated: dict[str, Any]) -> Path:
     path = Path(generated["html"])
-    assert path.name == "progress_2024-09.html"
+    assert path.name == "progress_district_2024_2024-09.html"
     return path
 
 
@@ -94,12 +94,13 @@ def test_trend_charts_are_drawn_for_targets_with_monthly_figures(
 
 
 def test_source_release_and_as_of_are_shown_with_each_figure(
-    dom: tuple[str, str], mart: dict[str, dict]
+    dom: tuple[str, str], mart: dict[str, dict], source_titles: dict[str, str]
 ) -> None:
     html, _ = dom
     for row in mart.values():
         if row["source_id"] and row["actual_value"] is not None:
-            assert row["source_id"] in html
+            assert source_titles[row["source_id"]] in html, row["source_id"]
+            assert row["source_id"] not in html, f"{row['source_id']} is shown by its id, not its title"
             assert f"{row['release_date']:%Y-%m-%d}" in html
     assert 'title="截至2024年2月"' in html and 'title="截至2024年9月"' in html  # as-of months of the trends
 
@@ -112,7 +113,7 @@ def test_no_console_errors(dom: tuple[str, str]) -> None:
 
 def test_screenshot_is_kept_as_an_artifact(page: Path, dom: tuple[str, str], tmp_path: Path) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    shot = ARTIFACTS / "progress_2024-09.png"
+    shot = ARTIFACTS / "progress_district_2024_2024-09.png"
     shot.unlink(missing_ok=True)
     proc = chromium(tmp_path / "profile", page.as_uri(), f"--screenshot={shot}", "--window-size=1400,3000")
     assert proc.returncode == 0, proc.stderr[-2000:]

@@ -10,9 +10,10 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 
-from tests.reporting.conftest import AS_OF
+from tests.reporting.conftest import AS_OF, PLAN
 
 HEADER_ROW = 3
+NOT_JUDGED = ("not_yet_assessable", "no_data")
 SECTION_HEADERS = [
     "序号",
     "指标",
@@ -21,10 +22,11 @@ SECTION_HEADERS = [
     "1-9月完成值",
     "完成率",
     "序时进度",
-    "超/欠序时进度(百分点)",
+    "超/欠序时或目标(百分点)",
     "同比增长(%)",
     "责任单位",
     "状态",
+    "需加快(剩余所需)",
 ]
 COLUMN = {name: i for i, name in enumerate([*SECTION_HEADERS, "备注", "目标编号"])}
 NUMERIC = {
@@ -32,7 +34,7 @@ NUMERIC = {
     "1-9月完成值": "actual_value",
     "完成率": "completion_rate",
     "序时进度": "time_benchmark",
-    "超/欠序时进度(百分点)": "gap_pp",
+    "超/欠序时或目标(百分点)": "gap_pp",
     "同比增长(%)": "ytd_growth_pct",
 }
 
@@ -40,7 +42,7 @@ NUMERIC = {
 @pytest.fixture(scope="module")
 def workbook(generated: dict[str, Any]) -> Workbook:
     path = Path(generated["xlsx"])
-    assert path.name == "目标任务完成情况表_2024-09.xlsx"
+    assert path.name == "目标任务完成情况表_district_2024_2024-09.xlsx"
     return load_workbook(path)
 
 
@@ -76,7 +78,9 @@ def test_every_target_is_on_its_section_sheet_with_the_marts_values(
         assert sheet.startswith("一二三四五六七八九十"[expected["section_no"] - 1] + "、"), target_id
         for header, column in NUMERIC.items():
             got, want = cells[COLUMN[header]].value, expected[column]
-            if want is None:
+            if column == "gap_pp" and expected["status"] in NOT_JUDGED:
+                assert got == "—", f"{target_id}: a target not yet assessable shows a gap"
+            elif want is None:
                 assert got in (None, "—"), f"{target_id} {header}: {got!r}"
             else:
                 assert got == pytest.approx(want, rel=1e-9), f"{target_id} {header}"
@@ -93,7 +97,15 @@ def test_cells_carry_number_formats_and_the_configured_status_colours(
         assert cells[COLUMN["1-9月完成值"]].number_format in ("#,##0.00", "#,##0")
         if mart[target_id]["comparator"] == ">=" and mart[target_id]["target_value"] is not None:
             assert cells[COLUMN["目标值"]].number_format.startswith('"≥"#,##0')
-        assert "超" in cells[COLUMN["超/欠序时进度(百分点)"]].number_format
+        gap = cells[COLUMN["超/欠序时或目标(百分点)"]]
+        row = mart[target_id]
+        if row["status"] not in NOT_JUDGED and row["gap_pp"] is not None:
+            words = (
+                "超"
+                if row["completion_rate"] is not None
+                else ("好于目标" if row["kind"] == "decrease" else "高于目标")
+            )
+            assert gap.number_format.startswith(f'"{words}"'), (target_id, gap.number_format)
         status = cells[COLUMN["状态"]]
         colour = status_rules[mart[target_id]["status"]]["colour_hex"].lstrip("#").upper()
         assert status.fill.fill_type == "solid"
@@ -161,17 +173,56 @@ def test_the_report_counts_agree_with_the_summary_marts(serving_db: Path) -> Non
     from reporting import summary
     from reporting.queries import read_snapshot
 
-    snapshot = read_snapshot(serving_db, AS_OF)
+    snapshot = read_snapshot(serving_db, AS_OF, PLAN)
     with duckdb.connect(str(serving_db), read_only=True) as con:
         marts = {
             str(no): (total, share)
             for no, total, share in con.execute(
                 "select section_no, target_count, on_track_share from marts.fct_section_summary "
-                "where as_of_month = ?",
-                [AS_OF],
+                "where plan_id = ? and as_of_month = ?",
+                [PLAN, AS_OF],
             ).fetchall()
         }
     for group in summary.by_section(snapshot):
         total, share = marts[group.key]
         assert group.total == total, group.name
         assert (group.share_on_track is None and share is None) or abs(group.share_on_track - share) < 1e-9
+
+
+def test_what_needs_speeding_up_and_where_figures_come_from_are_in_words(
+    workbook: Workbook, mart: dict[str, dict], source_titles: dict[str, str]
+) -> None:
+    rows = section_rows(workbook)
+    behind = [t for t, r in mart.items() if r["status"] in ("at_risk", "off_track")]
+    assert behind
+    for target_id, row in mart.items():
+        _, cells, _ = rows[target_id]
+        needed = cells[COLUMN["需加快(剩余所需)"]].value or ""
+        growth = row["required_rest_of_year_growth_pct"]
+        if target_id in behind and growth is not None:
+            assert f"剩余月份需增长{growth:.1f}%" in needed, target_id
+        if target_id not in behind:
+            assert needed == "", target_id
+        note = cells[COLUMN["备注"]].value or ""
+        if row["source_id"]:
+            assert source_titles[row["source_id"]] in note and row["source_id"] not in note, target_id
+
+
+def test_the_summary_sheet_lists_the_status_changes_since_last_month(
+    workbook: Workbook, serving_db: Path
+) -> None:
+    import duckdb
+
+    with duckdb.connect(str(serving_db), read_only=True) as con:
+        moved = {
+            r[0]
+            for r in con.execute(
+                "select target_id from marts.fct_status_changes where plan_id = ? and as_of_month = ?",
+                [PLAN, AS_OF],
+            ).fetchall()
+        }
+    ws = workbook["汇总"]
+    values = [[c.value for c in row] for row in ws.iter_rows()]
+    start = next(i for i, row in enumerate(values) if row[0] == "三、上月以来状态变化")
+    listed = {row[6] for row in values[start + 2 :] if isinstance(row[0], int) and row[6]}
+    assert moved and listed == moved
