@@ -3,8 +3,9 @@
 An indicator keeps its code from year to year, so that last year's actual comes from last year's final
 figures. For each draft row this proposes the previous plan's target that speaks of the same indicator:
 the indicator's name (indicators.name_zh, or the draft's indicator_name) or the quote with its numbers
-taken out must be alike (difflib ratio >= 0.75) and the kind the same. Pairs are one to one, the most
-alike first. Accepting a proposal fills the row's empty indicator_code, responsible_bureau, frequency,
+taken out must be alike (difflib ratio >= 0.75, or one name inside the other: 水质优良率 in
+市控及以上断面水质优良率) and the kind the same. A milestone follows a milestone only at the same stage: 建成投用
+this year is another event than last year's 开工. Pairs are one to one, the most alike first. Accepting a proposal fills the row's empty indicator_code, responsible_bureau, frequency,
 measure and assessable_within_year; what the reviewer wrote is kept.
 """
 
@@ -19,6 +20,14 @@ from plancatalog.catalog import Catalog
 MIN_SIMILARITY = 0.75
 CARRIED = ("indicator_code", "responsible_bureau", "frequency", "measure", "assessable_within_year")
 _NUMBERS = re.compile(r"[\d.,%％０-９—\-~～]+")
+_STAGES = (
+    ("开工",),
+    ("中交",),
+    ("竣工", "完工", "建成"),
+    ("投用", "投产", "通车", "开诊", "交付", "开通", "使用"),
+    ("创成",),
+    ("报批",),
+)
 
 
 @dataclass(frozen=True)
@@ -35,9 +44,22 @@ def _wording(quote: str) -> str:
     return _NUMBERS.sub("", quote)
 
 
+def _stage(quote: str) -> int | None:
+    """The stage a milestone names (start, handover, completion, in use, accredited, submitted): its last verb."""
+    found = [(quote.rfind(word), n) for n, words in enumerate(_STAGES) for word in words if word in quote]
+    return max(found)[1] if found else None
+
+
 def _similarity(row: dict[str, str], target: dict[str, str], name_zh: str) -> float:
+    if row["kind"] == "milestone" and _stage(row["quote"]) != _stage(target["quote"]):
+        return 0.0
     name = row.get("indicator_name", "")
-    by_name = 1.0 if name and name == name_zh else SequenceMatcher(None, name, name_zh).ratio()
+    if name and name == name_zh:
+        by_name = 1.0
+    elif len(name) >= 3 and (name in name_zh or name_zh in name):
+        by_name = 0.9
+    else:
+        by_name = SequenceMatcher(None, name, name_zh).ratio()
     by_quote = SequenceMatcher(None, _wording(row["quote"]), _wording(target["quote"])).ratio()
     return max(by_name, by_quote)
 

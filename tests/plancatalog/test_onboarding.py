@@ -30,8 +30,12 @@ def run_cli(*argv: str) -> int:
 
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A project folder with a copy of the catalog seeds and the vocabulary."""
-    shutil.copytree(ROOT / "dbt_project" / "seeds", tmp_path / "dbt_project" / "seeds")
+    """A project folder with a copy of the catalog seeds and the vocabulary, holding the 2024 plan only."""
+    seeds_dir = tmp_path / "dbt_project" / "seeds"
+    shutil.copytree(ROOT / "dbt_project" / "seeds", seeds_dir)
+    for name in ("plans.csv", "plan_targets.csv", "plan_text_lines.csv"):
+        rows = [r for r in read_rows(seeds_dir / name) if r["plan_id"] == "district_2024"]
+        write_rows(seeds_dir / name, rows)
     (tmp_path / "plan").mkdir()
     (tmp_path / "plan" / "district_2025.txt").write_text(PLAN_2025, encoding="utf-8")
     monkeypatch.setenv("PLANWATCH_HOME", str(tmp_path))
