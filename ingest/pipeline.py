@@ -22,6 +22,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel
@@ -46,6 +47,9 @@ from ingest.paths import IngestPaths, sweep_stale_temp
 from ingest.quarantine import quarantine, safe_reason
 from ingest.registry import Source
 from ingest.sandbox import ParseSandbox, SandboxLimits
+
+if TYPE_CHECKING:
+    import duckdb
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +110,11 @@ def _auth_headers(source: Source) -> dict[str, str]:
     from airflow.sdk import BaseHook  # only when a source uses a connection; keeps ingest usable alone
 
     conn = BaseHook.get_connection(source.credentials.airflow_conn_id or "")
+    if not conn.password:
+        raise RegistryError(
+            f"source {source.id}: field credentials.airflow_conn_id: connection "
+            f"{source.credentials.airflow_conn_id} has no password"
+        )
     return {"Authorization": f"Bearer {conn.password}"}
 
 
@@ -129,6 +138,45 @@ def _host_slot(location: str, bound: int) -> threading.BoundedSemaphore:
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass
+class _Fetcher:
+    """What fetching one release of a source needs; `one` runs in the fetch threads."""
+
+    source: Source
+    paths: IngestPaths
+    http: HttpPolicy
+    allowlist: HostAllowlist
+    resolver: Resolver
+    clock: Clock
+    headers: dict[str, str]
+
+    def one(self, year: int, month: int, location: str) -> LandedRelease:
+        landing = Landing(self.paths.landing)
+        previous = landing.latest_for(self.source.id, location)
+        with _host_slot(location, self.http.max_per_host):
+            got = fetch(
+                location,
+                self.paths.data_root,
+                etag=previous.etag if previous else None,
+                last_modified=previous.last_modified if previous else None,
+                headers=self.headers,
+                policy=self.http,
+                allowlist=self.allowlist,
+                max_bytes=max_bytes_for(self.source),
+                resolver=self.resolver,
+            )
+        if got.content is not None:
+            entry = landing.keep(
+                self.source.id, location, got.content, self.clock(), got.etag, got.last_modified
+            )
+        elif previous is not None:
+            entry = previous  # 304 Not Modified: the delivery we already hold, with its date
+        else:
+            raise FetchError(f"{redact(location)}: HTTP 304 to a request that named no earlier delivery")
+        name = display_name(entry.location)
+        return LandedRelease(year=year, month=month, location=entry.location, file_name=name, entry=entry)
 
 
 def fetch_source(
@@ -156,43 +204,13 @@ def fetch_source(
     if problems:
         raise RegistryError("; ".join(problems))
     wanted = [(y, m, render_location(source, y, m)) for y, m in source.periods_to_fetch(as_of)]
-    headers = _auth_headers(source)
-    landing = Landing(paths.landing)
-
-    def one(year: int, month: int, location: str) -> LandedRelease:
-        previous = landing.latest_for(source.id, location)
-        with _host_slot(location, http.max_per_host):
-            got = fetch(
-                location,
-                paths.data_root,
-                etag=previous.etag if previous else None,
-                last_modified=previous.last_modified if previous else None,
-                headers=headers,
-                policy=http,
-                allowlist=allowlist,
-                max_bytes=max_bytes_for(source),
-                resolver=resolver,
-            )
-        if got.content is not None:
-            entry = landing.keep(source.id, location, got.content, clock(), got.etag, got.last_modified)
-        elif previous is not None:
-            entry = previous  # 304 Not Modified: the delivery we already hold, with its date
-        else:
-            raise FetchError(f"{redact(location)}: HTTP 304 to a request that named no earlier delivery")
-        return LandedRelease(
-            year=year,
-            month=month,
-            location=entry.location,
-            file_name=display_name(entry.location),
-            entry=entry,
-        )
-
+    fetcher = _Fetcher(source, paths, http, allowlist, resolver, clock, _auth_headers(source))
     landed: list[LandedRelease] = []
     missing: list[str] = []
     refused: list[str] = []
     transient: list[TransientFetchError] = []
     with ThreadPoolExecutor(max_workers=http.max_per_host, thread_name_prefix=f"fetch-{source.id}") as pool:
-        futures = [(loc, pool.submit(one, y, m, loc)) for y, m, loc in wanted]
+        futures = [(loc, pool.submit(fetcher.one, y, m, loc)) for y, m, loc in wanted]
         for location, future in futures:
             shown = redact(location)
             try:
@@ -228,6 +246,37 @@ def _release_date(parsed: ParsedRelease, entry: ManifestEntry, landing: Landing)
     return delivery_date(datetime.fromisoformat(entry.fetched_at), entry.last_modified)[0]
 
 
+def _load_release(
+    con: duckdb.DuckDBPyConnection,
+    sandbox: ParseSandbox,
+    landing: Landing,
+    source: Source,
+    release: LandedRelease,
+    load_id: str,
+    today: date,
+) -> int:
+    """Parse one landed release in the sandbox, check it and load it in one transaction."""
+    entry = release.entry
+    parsed = sandbox.run_on_file(
+        PARSERS[source.format],
+        landing.path_of(entry),
+        source,
+        release.file_name,
+        where=Location(source.id, release.file_name),
+    )
+    check_release(parsed.records, source, release.file_name, today)
+    meta = raw_store.ReleaseMeta(
+        source_id=source.id,
+        sha256=entry.sha256,
+        location=entry.location,
+        landing_path=entry.path,
+        size_bytes=entry.size,
+        fetched_at=datetime.fromisoformat(entry.fetched_at),
+        release_date=_release_date(parsed, entry, landing),
+    )
+    return raw_store.load_release(con, meta, parsed.records, load_id, datetime.now(UTC))
+
+
 def load_source(
     source: Source,
     paths: IngestPaths,
@@ -250,29 +299,12 @@ def load_source(
             if raw_store.is_loaded(con, source.id, entry.sha256):
                 result.releases_unchanged += 1
                 continue
-            landed_path = landing.path_of(entry)
             try:
-                parsed = sandbox.run_on_file(
-                    PARSERS[source.format],
-                    landed_path,
-                    source,
-                    release.file_name,
-                    where=Location(source.id, release.file_name),
-                )
-                check_release(parsed.records, source, release.file_name, today)
-                meta = raw_store.ReleaseMeta(
-                    source_id=source.id,
-                    sha256=entry.sha256,
-                    location=entry.location,
-                    landing_path=entry.path,
-                    size_bytes=entry.size,
-                    fetched_at=datetime.fromisoformat(entry.fetched_at),
-                    release_date=_release_date(parsed, entry, landing),
-                )
-                rows = raw_store.load_release(con, meta, parsed.records, load_id, datetime.now(UTC))
+                rows = _load_release(con, sandbox, landing, source, release, load_id, today)
             except ReleaseError as exc:
                 reason = safe_reason(str(exc))
                 log.error("rejected release: %s", reason)
+                landed_path = landing.path_of(entry)
                 quarantine(paths.quarantine, source.id, release.file_name, landed_path, entry.sha256, reason)
                 result.rejected.append(reason)
                 continue
