@@ -18,6 +18,7 @@ from typing import Any
 
 import duckdb
 
+from expectations.data_docs import build_data_docs
 from expectations.quality_rules import load_rules, run_rules, source_freshness
 from expectations.suites import SuiteContext, fct_target_progress, keyed_mart, raw_source
 from ingest.registry import Source
@@ -270,20 +271,5 @@ def validate_build(
         log.info("%s: %d rows validated", ds.name, len(frames[ds.name]))
     report = ValidationReport(checks)
     if data_docs_dir is not None:
-        report.data_docs = _build_data_docs(context, data_docs_dir)
+        report.data_docs = build_data_docs(context, data_docs_dir)
     return report
-
-
-def _build_data_docs(context: Any, out_dir: Path) -> str | None:
-    """Render the run's validation results as GX Data Docs (static HTML) for people."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    context.add_data_docs_site(
-        site_name="planwatch",
-        site_config={
-            "class_name": "SiteBuilder",
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(out_dir)},
-        },
-    )
-    urls = context.build_data_docs(site_names=["planwatch"])
-    return urls.get("planwatch")

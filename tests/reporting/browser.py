@@ -108,14 +108,17 @@ class Browser:
 
     def _page_log(self, session: str) -> PageLog:
         log = PageLog()
+        urls: dict[str, str] = {}
         for event in self._events:
             if event.get("sessionId") != session:
                 continue
             method, params = event.get("method"), event.get("params", {})
             if method == "Network.requestWillBeSent":
                 log.requests.append(params["request"]["url"])
+                urls[params["requestId"]] = params["request"]["url"]
             elif method == "Network.loadingFailed":
-                log.failed.append(f"{params.get('errorText')} {params.get('blockedReason') or ''}".strip())
+                reason = f"{params.get('errorText')} {params.get('blockedReason') or ''}".strip()
+                log.failed.append(f"{urls.get(params['requestId'], '?')}: {reason}")
             elif method == "Runtime.consoleAPICalled" and params.get("type") in (
                 "error",
                 "warning",
