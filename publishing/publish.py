@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +23,8 @@ from pathlib import Path
 import duckdb
 
 from core.errors import DataError
+from publishing.exports import clean_stale
+from publishing.exports import export_parquet as export_parquet  # moved there; importable here as before
 
 log = logging.getLogger(__name__)
 
@@ -168,8 +169,8 @@ def publish(
     quality: list[dict] | None = None,
 ) -> Published:
     published_dir.mkdir(parents=True, exist_ok=True)
-    for stale in serving_db.parent.glob(f".{serving_db.name}.*.tmp"):
-        stale.unlink()  # left by a publish that was killed; never the serving file itself
+    # what a killed publish or rollback left: staged files, their .wal; never the serving file itself
+    clean_stale(serving_db.parent, prefix=f".{serving_db.name}.")
     publish_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     staged = serving_db.with_name(f".{serving_db.name}.{publish_id}.tmp")
     try:
@@ -185,38 +186,6 @@ def publish(
     prune(published_dir, keep)
     log.info("published %s -> %s", publish_id, serving_db)
     return Published(publish_id, serving_db)
-
-
-def export_parquet(serving_db: Path, out_dir: Path, publish_id: str) -> Path:
-    """Every mart as Parquet, for tools that cannot read DuckDB.
-
-    Each publish gets its own folder; `out_dir/current` is a symlink swapped atomically to the newest, so
-    a reader never finds the folder missing or half-written. Older folders are removed.
-    """
-    target = out_dir / publish_id
-    staged = out_dir / f".{publish_id}.tmp"
-    if staged.exists():
-        shutil.rmtree(staged)
-    staged.mkdir(parents=True)
-    with duckdb.connect(str(serving_db), read_only=True) as con:
-        tables = con.execute(
-            "select schema_name, table_name from duckdb_tables() where schema_name in ('marts', 'quality')"
-        ).fetchall()
-        for schema, table in tables:
-            con.execute(
-                f'copy (select * from "{schema}"."{table}") to \'{staged / (table + ".parquet")}\' (format parquet)'
-            )
-    os.replace(staged, target)
-    link = out_dir / "current"
-    tmp_link = out_dir / ".current.tmp"
-    if tmp_link.is_symlink() or tmp_link.exists():
-        tmp_link.unlink()
-    tmp_link.symlink_to(publish_id)
-    os.replace(tmp_link, link)
-    for old in out_dir.iterdir():
-        if old.is_dir() and not old.is_symlink() and old.name != publish_id:
-            shutil.rmtree(old)
-    return link
 
 
 def refuse_older_build(build_db: Path, serving_db: Path) -> None:

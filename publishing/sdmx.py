@@ -1,0 +1,132 @@
+"""The indicator figures as SDMX-CSV 2.0, so that a statistics bureau or a city can take them.
+
+One observation per published figure of marts.fct_indicator_values (figures derived here, such as single
+months backed out of year-to-date values, are ours, not the bureaus', and are left out), in the dataflow
+PLANWATCH:DF_PLAN_INDICATORS(1.0) unless another is given:
+
+    STRUCTURE,STRUCTURE_ID,ACTION,REF_AREA,INDICATOR,MEASURE,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE,UNIT_MULT,OBS_STATUS
+    dataflow,PLANWATCH:DF_PLAN_INDICATORS(1.0),I,DISTRICT,FAI_TOTAL,YTD_VALUE,2024-09,86.26,YUAN,8,A
+
+- REF_AREA, INDICATOR, MEASURE: the warehouse's region, indicator and measure codes in capitals.
+- TIME_PERIOD: a month (2024-09) for monthly figures and year-to-date measures (MEASURE says the span starts
+  in January, as the bureaus' own SDMX feeds do); 2024-Q3, 2024-S1 or 2024 for quarters, halves and years;
+  an ISO 8601 range (2024-01-01/P9M) for any other span, such as a 1-9月 rate.
+- OBS_VALUE with UNIT_MEASURE (the standard unit: YUAN, USD, PERCENT, KG, ...) and UNIT_MULT (a power of
+  ten): 86.26 YUAN ×10^8 is 86.26亿元. A figure published in 亿元 keeps its published digits.
+- OBS_STATUS: A (normal value); the warehouse keeps revisions as vintages, and the latest is exported.
+
+The rows are shaped in SQL; pysdmx writes the message from an explicit data structure (pysdmx.model.Schema),
+so the columns and their roles are SDMX's, not hand-formatted CSV.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from pathlib import Path
+
+import duckdb
+
+from core.errors import UsageError
+
+log = logging.getLogger(__name__)
+
+DATAFLOW = "PLANWATCH:DF_PLAN_INDICATORS(1.0)"
+DATAFLOW_NAME = "计划目标相关统计指标"
+FILE_NAME = "planwatch_indicators.csv"
+
+OBSERVATIONS_SQL = """
+with published as (
+    select *,
+        measure like 'ytd%' or measure = 'count_ytd' as is_year_to_date,
+        -- a multiplier that is a power of ten travels as UNIT_MULT with the published digits
+        case when unit_multiplier > 0 then cast(floor(log10(unit_multiplier) + 1e-9) as integer) else 0 end
+            as unit_mult
+    from marts.fct_indicator_values
+    where not is_derived and value is not null
+)
+select
+    upper(region_code) as REF_AREA,
+    upper(indicator_code) as INDICATOR,
+    upper(measure) as MEASURE,
+    case
+        when period_start_month = period_end_month or (is_year_to_date and period_start_month = 1)
+            then printf('%d-%02d', period_year, period_end_month)
+        when period_start_month = 1 and period_end_month = 12 then cast(period_year as varchar)
+        when period_end_month = period_start_month + 2 and period_start_month % 3 = 1
+            then printf('%d-Q%d', period_year, (period_end_month + 2) // 3)
+        when period_end_month = period_start_month + 5 and period_start_month % 6 = 1
+            then printf('%d-S%d', period_year, (period_end_month + 5) // 6)
+        else printf('%d-%02d-01/P%dM', period_year, period_start_month, period_end_month - period_start_month + 1)
+    end as TIME_PERIOD,
+    case
+        when unit = 'percent' then value
+        when unit_multiplier = power(10, unit_mult) then value_published
+        else value / power(10, unit_mult)
+    end as OBS_VALUE,
+    upper(unit) as UNIT_MEASURE,
+    case when unit = 'percent' then 0 else unit_mult end as UNIT_MULT,
+    'A' as OBS_STATUS
+from published
+order by INDICATOR, REF_AREA, MEASURE, period_year, period_start_month, period_end_month
+"""
+
+
+def _schema(dataflow: str):  # type: ignore[no-untyped-def]  # pysdmx's model types are untyped for mypy
+    from pysdmx.model import Component, Components, Concept, DataType, Role, Schema
+
+    m = re.fullmatch(r"([A-Za-z0-9_.@-]+):([A-Za-z0-9_@-]+)\(([0-9.]+)\)", dataflow)
+    if not m:
+        raise UsageError(f"dataflow {dataflow!r} is not AGENCY:ID(VERSION), e.g. {DATAFLOW}")
+
+    def component(cid: str, role: Role, dtype: DataType = DataType.STRING) -> Component:
+        return Component(
+            id=cid,
+            required=role != Role.ATTRIBUTE,
+            role=role,
+            concept=Concept(id=cid, dtype=dtype),
+            local_dtype=dtype,
+            attachment_level="O" if role == Role.ATTRIBUTE else None,
+        )
+
+    components = [component(d, Role.DIMENSION) for d in ("REF_AREA", "INDICATOR", "MEASURE")]
+    components += [component("TIME_PERIOD", Role.DIMENSION, DataType.PERIOD)]
+    components += [component("OBS_VALUE", Role.MEASURE, DataType.DOUBLE)]
+    components += [
+        component("UNIT_MEASURE", Role.ATTRIBUTE),
+        component("UNIT_MULT", Role.ATTRIBUTE, DataType.INTEGER),
+    ]
+    components += [component("OBS_STATUS", Role.ATTRIBUTE)]
+    agency, flow_id, version = m.groups()
+    return Schema(
+        context="dataflow",
+        agency=agency,
+        id=flow_id,
+        version=version,
+        name=DATAFLOW_NAME,
+        components=Components(components),
+    )
+
+
+def write_sdmx(serving_db: Path, out: Path, dataflow: str = DATAFLOW) -> Path:
+    """Write the SDMX-CSV 2.0 message to `out` (a temporary name first, then renamed); returns `out`."""
+    from pysdmx.io.csv.sdmx20.writer import write
+    from pysdmx.io.pd import PandasDataset
+    from pysdmx.model.dataset import ActionType
+
+    from publishing.readers import open_serving
+
+    schema = _schema(dataflow)
+    with open_serving(serving_db) as con:
+        try:
+            frame = con.execute(OBSERVATIONS_SQL).df()
+        except duckdb.CatalogException as exc:
+            raise UsageError(f"{serving_db} has no marts.fct_indicator_values to export: {exc}") from exc
+    dataset = PandasDataset(structure=schema, data=frame, action=ActionType.Information)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staged = out.with_name(f".{out.name}.tmp")
+    write([dataset], output_path=staged)
+    os.replace(staged, out)
+    log.info("wrote %d SDMX observations of %s to %s", len(frame), dataflow, out)
+    return out
