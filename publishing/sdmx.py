@@ -4,16 +4,20 @@ One observation per published figure of marts.fct_indicator_values (figures deri
 months backed out of year-to-date values, are ours, not the bureaus', and are left out), in the dataflow
 PLANWATCH:DF_PLAN_INDICATORS(1.0) unless another is given:
 
-    STRUCTURE,STRUCTURE_ID,ACTION,REF_AREA,INDICATOR,MEASURE,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE,UNIT_MULT,OBS_STATUS
-    dataflow,PLANWATCH:DF_PLAN_INDICATORS(1.0),I,DISTRICT,FAI_TOTAL,YTD_VALUE,2024-09,86.26,YUAN,8,A
+    STRUCTURE,STRUCTURE_ID,ACTION,FREQ,REF_AREA,INDICATOR,MEASURE,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE,UNIT_MULT,OBS_STATUS
+    dataflow,PLANWATCH:DF_PLAN_INDICATORS(1.0),I,M,DISTRICT,FAI_TOTAL,YTD_VALUE,2024-09,86.26,YUAN,8,A
 
+- FREQ: how often the series is published, read from its own periods: A, Q or M.
 - REF_AREA, INDICATOR, MEASURE: the warehouse's region, indicator and measure codes in capitals.
-- TIME_PERIOD: a month (2024-09) for monthly figures and year-to-date measures (MEASURE says the span starts
-  in January, as the bureaus' own SDMX feeds do); 2024-Q3, 2024-S1 or 2024 for quarters, halves and years;
-  an ISO 8601 range (2024-01-01/P9M) for any other span, such as a 1-9月 rate.
+- TIME_PERIOD: a year-to-date figure is named by the period it runs to, in the series' cadence (2024-09
+  monthly, 2024-Q3 quarterly, 2024 annual; MEASURE says the span starts in January, as the bureaus' own
+  SDMX feeds do); other figures by their period: 2024-09, 2024-Q3, 2024-S1, 2024; an ISO 8601 range
+  (2024-01-01/P9M) for any other span, such as a 1-9月 rate.
 - OBS_VALUE with UNIT_MEASURE (the standard unit: YUAN, USD, PERCENT, KG, ...) and UNIT_MULT (a power of
   ten): 86.26 YUAN ×10^8 is 86.26亿元. A figure published in 亿元 keeps its published digits.
-- OBS_STATUS: A (normal value); the warehouse keeps revisions as vintages, and the latest is exported.
+- OBS_STATUS: A (normal value), or O with an empty OBS_VALUE where the bureau published the row as missing
+  (grain before the harvest: missing, never zero). The warehouse keeps revisions as vintages; the latest
+  is exported.
 
 The rows are shaped in SQL; pysdmx writes the message from an explicit data structure (pysdmx.model.Schema),
 so the columns and their roles are SDMX's, not hand-formatted CSV.
@@ -38,22 +42,41 @@ FILE_NAME = "planwatch_indicators.csv"
 
 OBSERVATIONS_SQL = """
 with published as (
-    select *,
+    select * replace (case when isnan(value) then null else value end as value),
         measure like 'ytd%' or measure = 'count_ytd' as is_year_to_date,
         -- a multiplier that is a power of ten travels as UNIT_MULT with the published digits
         case when unit_multiplier > 0 then cast(floor(log10(unit_multiplier) + 1e-9) as integer) else 0 end
             as unit_mult
     from marts.fct_indicator_values
-    where not is_derived and value is not null
+    where not is_derived
+),
+
+with_cadence as (
+    -- how often the series is published, from its own periods: every figure to a December (annual),
+    -- every figure to a quarter's end (quarterly), or monthly
+    select *,
+        case
+            when bool_and(period_end_month = 12) over series then 'A'
+            when bool_and(period_end_month % 3 = 0) over series then 'Q'
+            else 'M'
+        end as freq
+    from published
+    window series as (partition by indicator_code, region_code, measure)
 )
+
 select
+    freq as FREQ,
     upper(region_code) as REF_AREA,
     upper(indicator_code) as INDICATOR,
     upper(measure) as MEASURE,
     case
+        when period_start_month = 1 and period_end_month = 12 and (freq = 'A' or not is_year_to_date)
+            then cast(period_year as varchar)
+        -- a year-to-date figure is named by the period it runs to, in the series' cadence
+        when is_year_to_date and period_start_month = 1 and freq = 'Q'
+            then printf('%d-Q%d', period_year, period_end_month // 3)
         when period_start_month = period_end_month or (is_year_to_date and period_start_month = 1)
             then printf('%d-%02d', period_year, period_end_month)
-        when period_start_month = 1 and period_end_month = 12 then cast(period_year as varchar)
         when period_end_month = period_start_month + 2 and period_start_month % 3 = 1
             then printf('%d-Q%d', period_year, (period_end_month + 2) // 3)
         when period_end_month = period_start_month + 5 and period_start_month % 6 = 1
@@ -61,15 +84,16 @@ select
         else printf('%d-%02d-01/P%dM', period_year, period_start_month, period_end_month - period_start_month + 1)
     end as TIME_PERIOD,
     case
+        when value is null then null
         when unit = 'percent' then value
         when unit_multiplier = power(10, unit_mult) then value_published
         else value / power(10, unit_mult)
     end as OBS_VALUE,
     upper(unit) as UNIT_MEASURE,
     case when unit = 'percent' then 0 else unit_mult end as UNIT_MULT,
-    'A' as OBS_STATUS
-from published
-order by INDICATOR, REF_AREA, MEASURE, period_year, period_start_month, period_end_month
+    case when value is null then 'O' else 'A' end as OBS_STATUS  -- NaN in the mart is a missing figure
+from with_cadence
+order by FREQ, INDICATOR, REF_AREA, MEASURE, period_year, period_start_month, period_end_month
 """
 
 
@@ -83,14 +107,16 @@ def _schema(dataflow: str):  # type: ignore[no-untyped-def]  # pysdmx's model ty
     def component(cid: str, role: Role, dtype: DataType = DataType.STRING) -> Component:
         return Component(
             id=cid,
-            required=role != Role.ATTRIBUTE,
+            # OBS_VALUE is optional so that a missing figure is written empty beside OBS_STATUS O
+            # (pysdmx writes NaN for a required one, which readers of bureau figures reject)
+            required=role == Role.DIMENSION,
             role=role,
             concept=Concept(id=cid, dtype=dtype),
             local_dtype=dtype,
             attachment_level="O" if role == Role.ATTRIBUTE else None,
         )
 
-    components = [component(d, Role.DIMENSION) for d in ("REF_AREA", "INDICATOR", "MEASURE")]
+    components = [component(d, Role.DIMENSION) for d in ("FREQ", "REF_AREA", "INDICATOR", "MEASURE")]
     components += [component("TIME_PERIOD", Role.DIMENSION, DataType.PERIOD)]
     components += [component("OBS_VALUE", Role.MEASURE, DataType.DOUBLE)]
     components += [
