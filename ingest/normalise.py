@@ -7,6 +7,7 @@ small amount of domain knowledge no library carries (how 统计月报 write peri
 from __future__ import annotations
 
 import functools
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -15,9 +16,10 @@ import cn2an
 
 from core.vocabulary import UnknownUnit, vocabulary
 
-MISSING_MARKERS = frozenset(
-    {"", "—", "——", "-", "--", "…", "……", "...", "空", "/", "×", "x", "nan", "none", "null"}
-)
+# The markers bureaus print for "no figure". NaN, None or null are not among them: a reader or a script
+# wrote those, and a figure that became NaN somewhere is an error to report, not a gap (issue 14).
+MISSING_MARKERS = frozenset({"", "—", "——", "-", "--", "…", "……", "...", "空", "/", "×", "x"})
+_NOT_FINITE = frozenset({"nan", "-nan", "+nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"})
 
 
 class NormaliseError(ValueError):
@@ -28,6 +30,9 @@ def to_halfwidth(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+_EXCEL_ERRORS = frozenset(
+    {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#GETTING_DATA", "#SPILL!", "#CALC!"}
+)
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 
@@ -38,15 +43,22 @@ def parse_number(raw: object) -> float | None:
     if isinstance(raw, bool):
         raise NormaliseError(f"boolean {raw!r} is not a number")
     if isinstance(raw, int | float):
-        if raw != raw:  # NaN from a spreadsheet reader is an empty cell
-            return None
+        if not math.isfinite(raw):
+            raise NormaliseError(f"{raw!r} is not a finite number")
         return float(raw)
     text = to_halfwidth(str(raw)).strip().replace("\u2212", "-")  # U+2212 minus from typeset tables
     if text.lower() in MISSING_MARKERS or re.fullmatch(r"\.{3,}|-{2,}", text):  # NFKC turns …… into ......
         return None
+    if text.lower() in _NOT_FINITE:
+        raise NormaliseError(f"{raw!r} is not a finite number (not a missing marker either)")
     text = text.replace(",", "").replace(" ", "").replace("%", "")
     if _PLAIN_NUMBER.fullmatch(text):
-        return float(text)
+        value = float(text)
+        if not math.isfinite(value):
+            raise NormaliseError(f"{raw!r} overflows a number")
+        return value
+    if text.startswith("#") and text.upper() in _EXCEL_ERRORS:
+        raise NormaliseError(f"{raw!r} is an Excel error cell, not a figure")
     if re.search(r"\d", text):
         # digits mixed with anything else (150.2亿, 约0.15, 1.5万) are refused: the column already carries
         # a unit, and reading 150.2亿 as 1.502e10 in a 亿元 column would be off by 1e8 without a word
@@ -112,20 +124,21 @@ def _parse_period(raw: str, default_year: int | None) -> Period:
     if m2 := re.fullmatch(r"(\d{1,2})-(\d{1,2})月?(累计)?", rest):
         start, end = int(m2.group(1)), int(m2.group(2))
         return _checked(raw, Period(year, start, end))
-    if m2 := re.fullmatch(r"(\d{1,2})月?(份)?", rest):
+    if m2 := re.fullmatch(r"(\d{1,2})月?(份|末|底)?", rest):
         month = int(m2.group(1))
         return _checked(raw, Period(year, month, month))
     if m2 := re.fullmatch(r"(?:第)?([一二三四1-4])季度?", rest) or re.fullmatch(r"Q([1-4])", rest):
         q = _QUARTER_WORDS[m2.group(1)]
         return Period(year, 3 * q - 2, 3 * q)
-    if m2 := re.fullmatch(r"1-([1-4一二三四])季度", rest):
+    if m2 := re.fullmatch(r"[1一]-([1-4一二三四])季度", rest):
         q = _QUARTER_WORDS[m2.group(1)]
         return Period(year, 1, 3 * q)
     if m2 := re.fullmatch(r"([一二三四五六七八九十]+)月", rest):
         month = int(cn2an.cn2an(m2.group(1), "normal"))
         return _checked(raw, Period(year, month, month))
     raise NormaliseError(
-        f"period {raw!r} is not a known form (1-2月, 2024-03, 202403, 2024M03, 一季度, 上半年, 1-3季度, 全年)"
+        f"period {raw!r} is not a known form (1-2月, 2024-03, 202403, 2024M03, 2024Q2, 一季度, 上半年, 1-3季度, "
+        "全年, 2023年度)"
     )
 
 
@@ -166,6 +179,22 @@ def split_name_and_unit(label: str) -> tuple[str, str | None]:
     if m := _NAME_WITH_UNIT.match(text):
         return m.group("name").strip(), m.group("unit").strip()
     return text, None
+
+
+def split_label(label: str) -> tuple[str, str | None]:
+    """A row label and the unit in its brackets, if the brackets hold a unit of the vocabulary.
+
+    '固定资产投资（亿元）' -> ('固定资产投资', '亿元'); '修缮文保单位(点)' -> ('修缮文保单位(点)', None): 点 is not a
+    unit here, so the brackets are part of the name.
+    """
+    name, unit = split_name_and_unit(label)
+    if unit is None:
+        return to_halfwidth(str(label)).strip(), None
+    try:
+        parse_unit(unit)
+    except NormaliseError:
+        return to_halfwidth(str(label)).strip(), None
+    return name, unit
 
 
 def clean_label(label: object) -> str:

@@ -29,8 +29,10 @@ from pydantic import BaseModel
 
 from core.errors import one_line
 from ingest import raw_store
-from ingest.errors import FetchError, Location, RegistryError, ReleaseError, TransientFetchError
+from ingest.errors import FetchError, RegistryError, ReleaseError, TransientFetchError
 from ingest.fetch import DEFAULT_MAX_BYTES, HttpPolicy, NotPublished, fetch
+from ingest.formats.base import ReleaseContext
+from ingest.formats.engine import ParsedRelease, parse_release
 from ingest.landing import Landing, ManifestEntry, delivery_date
 from ingest.locations import (
     HostAllowlist,
@@ -41,8 +43,6 @@ from ingest.locations import (
     render_location,
     system_resolver,
 )
-from ingest.parsers import PARSERS, ParsedRelease
-from ingest.parsers.base import check_release
 from ingest.paths import IngestPaths, sweep_stale_temp
 from ingest.quarantine import quarantine, safe_reason
 from ingest.registry import Source
@@ -257,24 +257,22 @@ def _load_release(
 ) -> int:
     """Parse one landed release in the sandbox, check it and load it in one transaction."""
     entry = release.entry
-    parsed = sandbox.run_on_file(
-        PARSERS[source.format],
-        landing.path_of(entry),
-        source,
-        release.file_name,
-        where=Location(source.id, release.file_name),
-    )
-    check_release(parsed.records, source, release.file_name, today)
-    meta = raw_store.ReleaseMeta(
-        source_id=source.id,
-        sha256=entry.sha256,
-        location=entry.location,
-        landing_path=entry.path,
-        size_bytes=entry.size,
-        fetched_at=datetime.fromisoformat(entry.fetched_at),
-        release_date=_release_date(parsed, entry, landing),
-    )
-    return raw_store.load_release(con, meta, parsed.records, load_id, datetime.now(UTC))
+    context = ReleaseContext(release.file_name, release.year, release.month, today)
+    parsed = parse_release(con, landing.path_of(entry), source, context, sandbox=sandbox)
+    try:
+        meta = raw_store.ReleaseMeta(
+            source_id=source.id,
+            sha256=entry.sha256,
+            location=entry.location,
+            landing_path=entry.path,
+            size_bytes=entry.size,
+            fetched_at=datetime.fromisoformat(entry.fetched_at),
+            release_date=_release_date(parsed, entry, landing),
+        )
+    except BaseException:
+        parsed.close(con)
+        raise
+    return raw_store.load_release(con, meta, parsed, load_id, datetime.now(UTC))
 
 
 def load_source(

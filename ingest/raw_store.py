@@ -1,28 +1,60 @@
-"""The raw layer: a DuckDB file holding every parsed release, every vintage, nothing overwritten.
+"""The raw layer: a DuckDB file holding every parsed release, every vintage, nothing overwritten or deleted.
 
-Keys: an observation is (source, indicator, region, period, measure) as published in one release
-(sha256). A revised figure arrives in a new release and is a new row beside the old one, so both "latest"
-and "as known on date X" can be answered. A release is loaded in one transaction: all its rows or none.
+Tables (written here only):
+    release_loads       one row per load of a release file (source, sha256, location, dates, counts);
+                        withdrawn_at/withdrawn_reason mark a load that is no longer current
+    release_series      per load, each distinct series: indicator, measure, unit, label as published
+    observation_values  per load, each figure: series, region, period, value, the text if it was not a
+                        plain number, row, status
+    release_skips       per load, the figures read but not loaded, by reason (the reconciliation)
+    load_log            one row per run of a source
+Views (what dbt and the expectations read; the columns of the former tables of the same names):
+    releases, observations              the current loads only
+    release_history, observation_history   every load, withdrawn ones included, with withdrawn_at
+
+Why per-load series rather than one wide row per figure: the columns that repeat for every figure of a
+series (source, sha256, dates, load id, unit, label) cost as much to write as the figures themselves; a
+ten-million-figure release then loads at the speed DuckDB reads the file (ingest/README.md, Performance).
+
+A release loads in one transaction: all its figures or none. A corrected registry entry re-parses the
+landed releases (`planwatch sources reprocess`): the old load is marked withdrawn and the new one added,
+in one transaction. `planwatch sources withdraw` marks a load withdrawn. Nothing is ever deleted.
+
+Every writer takes an exclusive lock next to the file first, without waiting: a second writer (another
+run, `planwatch sources load`, a failure callback) fails at once with a message naming the holder.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import json
 import logging
+import os
+import socket
+import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 
-from ingest.parsers.base import Record
+from core.errors import TransientError, UsageError
+from ingest.normalise import Unit
+
+if TYPE_CHECKING:
+    from ingest.formats.engine import ParsedRelease
 
 log = logging.getLogger(__name__)
+MEMORY_ENV = "PLANWATCH_DUCKDB_MEMORY"
+
 
 SCHEMA = """
-create table if not exists releases (
+create sequence if not exists release_no_seq start 1;
+create table if not exists release_loads (
+    release_no integer primary key,
     source_id varchar not null,
     sha256 varchar not null,
     location varchar not null,
@@ -33,31 +65,42 @@ create table if not exists releases (
     load_id varchar not null,
     loaded_at timestamptz not null,
     row_count integer not null,
-    primary key (source_id, sha256)
+    figures_read integer not null,
+    figures_skipped integer not null,
+    withdrawn_at timestamptz,
+    withdrawn_reason varchar,
+    check (figures_read = row_count + figures_skipped)
 );
-create table if not exists observations (
-    source_id varchar not null,
+create table if not exists release_series (
+    release_no integer not null,
+    series_no integer not null,
     indicator_code varchar not null,
-    region_code varchar not null,
-    period_year integer not null,
-    period_start_month integer not null,
-    period_end_month integer not null,
     measure varchar not null,
-    value double,
-    value_raw varchar,
     unit varchar not null,
     unit_raw varchar not null,
     unit_multiplier double not null,
     label_raw varchar not null,
     file_sheet varchar,
+    primary key (release_no, series_no)
+);
+create table if not exists observation_values (
+    release_no integer not null,
+    series_no integer not null,
+    region_code varchar not null,
+    period_year smallint not null,
+    period_start_month tinyint not null,
+    period_end_month tinyint not null,
+    value double,
+    value_raw varchar,
     file_row integer not null,
-    sha256 varchar not null,
-    release_date date not null,
-    load_id varchar not null,
-    loaded_at timestamptz not null,
-    obs_status varchar,
-    primary key (source_id, indicator_code, region_code, period_year, period_start_month, period_end_month,
-                 measure, sha256)
+    obs_status varchar
+);
+create table if not exists release_skips (
+    release_no integer not null,
+    reason varchar not null,
+    figures integer not null,
+    first_row integer,
+    example varchar
 );
 create table if not exists load_log (
     load_id varchar primary key,
@@ -72,9 +115,87 @@ create table if not exists load_log (
     rows_loaded integer,
     message varchar
 );
--- columns added after the first release of the raw layer: existing files gain them on connect
-alter table observations add column if not exists obs_status varchar;
 """
+
+# value_raw: the text as published where it was not a plain number (a missing marker, 1,234.5, full-width
+# digits, ACTION=D); for a plain number the views give the number as text.
+_HISTORY_COLUMNS = """
+    r.source_id, s.indicator_code, v.region_code, cast(v.period_year as integer) as period_year,
+    cast(v.period_start_month as integer) as period_start_month,
+    cast(v.period_end_month as integer) as period_end_month, s.measure, v.value,
+    coalesce(v.value_raw, cast(v.value as varchar)) as value_raw, s.unit, s.unit_raw, s.unit_multiplier,
+    s.label_raw, s.file_sheet, v.file_row, r.sha256, r.release_date, r.load_id, r.loaded_at, v.obs_status
+"""
+VIEWS = f"""
+create or replace view release_history as select * from release_loads;
+create or replace view releases as
+    select source_id, sha256, location, landing_path, size_bytes, fetched_at, release_date, load_id,
+           loaded_at, row_count, figures_read, figures_skipped
+    from release_loads where withdrawn_at is null;
+create or replace view observation_history as
+    select {_HISTORY_COLUMNS}, r.release_no, r.withdrawn_at
+    from observation_values v
+    join release_series s on s.release_no = v.release_no and s.series_no = v.series_no
+    join release_loads r on r.release_no = v.release_no;
+create or replace view observations as
+    select {_HISTORY_COLUMNS}
+    from observation_values v
+    join release_series s on s.release_no = v.release_no and s.series_no = v.series_no
+    join release_loads r on r.release_no = v.release_no
+    where r.withdrawn_at is null;
+"""
+
+_MIGRATE = """
+insert into release_loads
+    select row_number() over (order by loaded_at, source_id, sha256), source_id, sha256, location,
+           landing_path, size_bytes, fetched_at, release_date, load_id, loaded_at, row_count, row_count, 0,
+           null, null
+    from releases;
+create temp table pw_migrate as
+    select l.release_no, o.*, dense_rank() over (
+        partition by l.release_no order by o.indicator_code, o.measure, o.unit, o.unit_raw,
+        o.unit_multiplier, o.label_raw, o.file_sheet) as series_no
+    from observations o join release_loads l using (source_id, sha256);
+insert into release_series
+    select distinct release_no, series_no, indicator_code, measure, unit, unit_raw, unit_multiplier,
+           label_raw, file_sheet
+    from pw_migrate;
+insert into observation_values
+    select release_no, series_no, region_code, period_year, period_start_month, period_end_month, value,
+           value_raw, file_row, obs_status
+    from pw_migrate;
+drop table pw_migrate;
+drop table observations;
+drop table releases;
+"""
+
+
+def migrate_if_needed(con: duckdb.DuckDBPyConnection) -> None:
+    """A raw file of the first layout (wide tables `releases`, `observations`) moves to this one, once."""
+    row = first(
+        con.execute(
+            "select count(*) from duckdb_tables() where schema_name = 'main' and table_name = 'observations'"
+        ).fetchall()
+    )
+    if not row or not row[0]:
+        return
+    con.execute("alter table observations add column if not exists obs_status varchar")
+    con.execute("begin transaction")
+    try:
+        for statement in _MIGRATE.split(";"):
+            if statement.strip():
+                con.execute(statement)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    row = first(con.execute("select coalesce(max(release_no), 0) + 1 from release_loads").fetchall())
+    con.execute(f"create or replace sequence release_no_seq start {int(row[0]) if row else 1}")
+    log.info("raw layer moved to per-load series and values")
+
+
+class RawStoreBusy(TransientError):
+    """Another writer holds the raw file: fails at once (no waiting), naming who holds it."""
 
 
 @dataclass(frozen=True)
@@ -88,58 +209,147 @@ class ReleaseMeta:
     release_date: date
 
 
-@contextmanager
-def connect(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """One short-lived writer connection; always closed, so no task holds the file across tasks."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
+def first(rows: list[Any]) -> Any:
+    """The first row of a fetched result, or None (DuckDB 2 keeps a result open until it is exhausted,
+    and an open result blocks the next statement on the connection, so results are always fetched)."""
+    return rows[0] if rows else None
+
+
+def _holder_text(info: str) -> str:
     try:
-        con.execute(SCHEMA)
-        yield con
+        data = json.loads(info)
+    except ValueError:
+        return "an unknown process"
+    return f"pid {data.get('pid')} on {data.get('host')} ({data.get('holder')}) since {data.get('since')}"
+
+
+@contextlib.contextmanager
+def _exclusive(path: Path, holder: str) -> Iterator[None]:
+    lock_path = path.with_name(path.name + ".lock")
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            info = os.pread(fd, 4096, 0).decode("utf-8", "replace")
+            raise RawStoreBusy(
+                f"{path} is being written by {_holder_text(info)}; try again when it has finished"
+            ) from None
+        record = {
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "holder": holder,
+            "since": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(record).encode(), 0)
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
-        con.close()
+        os.close(fd)
+
+
+def _default_holder() -> str:
+    return " ".join(Path(a).name if i == 0 else a for i, a in enumerate(sys.argv[:4])) or "python"
+
+
+@contextlib.contextmanager
+def connect(path: Path, holder: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The one writer connection to the raw file, under an exclusive, fail-fast lock; always closed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _exclusive(path, holder or _default_holder()):
+        try:
+            con = duckdb.connect(str(path))
+        except duckdb.IOException as exc:
+            raise RawStoreBusy(
+                f"{path} is open in another program ({str(exc).splitlines()[0]}); readers must not open "
+                "raw.duckdb (read the published warehouse instead)"
+            ) from exc
+        try:
+            con.execute(f"set memory_limit = '{os.environ.get(MEMORY_ENV, '1GB')}'")
+            create_schema(con)
+            yield con
+        finally:
+            con.close()
+
+
+def create_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """The raw tables and views, created or brought up to date (also on a scratch in-memory database)."""
+    con.execute(SCHEMA)
+    migrate_if_needed(con)
+    con.execute(VIEWS)
 
 
 def is_loaded(con: duckdb.DuckDBPyConnection, source_id: str, sha256: str) -> bool:
-    row = con.execute(
-        "select count(*) from releases where source_id = ? and sha256 = ?", [source_id, sha256]
-    ).fetchone()
+    """Whether this release was ever loaded, including loads since withdrawn (they stay withdrawn)."""
+    row = first(
+        con.execute(
+            "select count(*) from release_loads where source_id = ? and sha256 = ?", [source_id, sha256]
+        ).fetchall()
+    )
     return bool(row and row[0])
+
+
+def unit_history(con: duckdb.DuckDBPyConnection, source_id: str) -> dict[tuple[str, str], Unit]:
+    """The unit each (indicator, measure) of a source was last loaded in: a change is checked against it."""
+    rows = con.execute(
+        """select s.indicator_code, s.measure, arg_max(s.unit_raw, r.release_no), arg_max(s.unit, r.release_no),
+                  arg_max(s.unit_multiplier, r.release_no)
+           from release_series s join release_loads r using (release_no)
+           where r.source_id = ? and r.withdrawn_at is null group by 1, 2""",
+        [source_id],
+    ).fetchall()
+    return {(code, measure): Unit(raw, unit, mult) for code, measure, raw, unit, mult in rows}
 
 
 def load_release(
     con: duckdb.DuckDBPyConnection,
     meta: ReleaseMeta,
-    records: list[Record],
+    parsed: ParsedRelease,
     load_id: str,
     loaded_at: datetime,
+    *,
+    own_transaction: bool = True,
 ) -> int:
-    """Insert one release and its rows atomically; returns the rows inserted."""
-    frame = pd.DataFrame(
-        {
-            "source_id": meta.source_id,
-            "indicator_code": [r.indicator_code for r in records],
-            "region_code": [r.region_code for r in records],
-            "period_year": [r.period.year for r in records],
-            "period_start_month": [r.period.start_month for r in records],
-            "period_end_month": [r.period.end_month for r in records],
-            "measure": [r.measure for r in records],
-            "value": pd.Series([r.value for r in records], dtype="float64"),
-            "value_raw": [r.value_raw for r in records],
-            "unit": [r.unit for r in records],
-            "unit_raw": [r.unit_raw for r in records],
-            "unit_multiplier": [r.unit_multiplier for r in records],
-            "label_raw": [r.label_raw for r in records],
-            "file_sheet": [r.sheet for r in records],
-            "file_row": [r.row for r in records],
-            "obs_status": pd.Series([r.status for r in records], dtype="object"),
-        }
-    )
-    con.execute("begin transaction")
+    """Write one release, check it and commit, or roll back and raise; returns the figures loaded."""
+    from ingest.formats.checks import check_written  # the checks read the engine's helper tables
+
+    if own_transaction:
+        con.execute("begin transaction")
     try:
-        con.execute(
-            "insert into releases values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        row = first(con.execute("select nextval('release_no_seq')").fetchall())
+        release_no = int(row[0]) if row else 0
+        con.executemany(
+            "insert into release_series values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
+                [
+                    release_no,
+                    s.series_no,
+                    s.indicator_code,
+                    s.measure,
+                    s.unit.canonical,
+                    s.unit.raw,
+                    s.unit.multiplier,
+                    s.label_raw,
+                    s.sheet,
+                ]
+                for s in parsed.series
+            ],  # fmt: skip
+        )
+        loaded = parsed.insert(con, release_no)
+        check_written(con, parsed, release_no, loaded)
+        if parsed.skips:
+            con.executemany(
+                "insert into release_skips values (?, ?, ?, ?, ?)",
+                [[release_no, s.reason, s.figures, s.first_row, s.example[:200]] for s in parsed.skips],
+            )
+        con.execute(
+            "insert into release_loads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null, null)",
+            [
+                release_no,
                 meta.source_id,
                 meta.sha256,
                 meta.location,
@@ -149,27 +359,62 @@ def load_release(
                 meta.release_date,
                 load_id,
                 loaded_at,
-                len(records),
-            ],
+                loaded,
+                parsed.figures_read,
+                parsed.figures_skipped,
+            ],  # fmt: skip
         )
-        con.register("incoming", frame)
-        con.execute(
-            """
-            insert into observations by name
-            select source_id, indicator_code, region_code, period_year, period_start_month, period_end_month,
-                   measure, value, value_raw, unit, unit_raw, unit_multiplier, label_raw, file_sheet, file_row,
-                   ? as sha256, ? as release_date, ? as load_id, ? as loaded_at,
-                   cast(obs_status as varchar) as obs_status
-            from incoming
-            """,
-            [meta.sha256, meta.release_date, load_id, loaded_at],
-        )
-        con.unregister("incoming")
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
+        if own_transaction:
+            con.execute("commit")
+    except BaseException:
+        if own_transaction:
+            with contextlib.suppress(duckdb.Error):
+                con.execute("rollback")
         raise
-    return len(records)
+    finally:
+        parsed.close(con)
+    return loaded
+
+
+def current_releases(con: duckdb.DuckDBPyConnection, source_id: str) -> list[dict[str, Any]]:
+    """The current (not withdrawn) loads of a source, oldest first."""
+    cur = con.execute(
+        "select * from release_loads where source_id = ? and withdrawn_at is null order by release_no",
+        [source_id],
+    )
+    names = [d[0] for d in cur.description or []]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def mark_withdrawn(con: duckdb.DuckDBPyConnection, release_no: int, reason: str, at: datetime) -> None:
+    con.execute(
+        "update release_loads set withdrawn_at = ?, withdrawn_reason = ? where release_no = ?",
+        [at, reason, release_no],
+    )
+
+
+def withdraw(
+    con: duckdb.DuckDBPyConnection, source_id: str, sha: str, reason: str, at: datetime | None = None
+) -> dict[str, Any]:
+    """Withdraw the current load of one release (by its sha256 or a unique prefix of 8+ characters)."""
+    sha = sha.strip().lower()
+    if len(sha) < 8:
+        raise UsageError(f"--release {sha!r}: give the release's sha256 or at least its first 8 characters")
+    rows = con.execute(
+        "select release_no, sha256, location, withdrawn_at, row_count from release_loads "
+        "where source_id = ? and starts_with(sha256, ?) order by release_no desc",
+        [source_id, sha],
+    ).fetchall()
+    current = [r for r in rows if r[3] is None]
+    if not rows:
+        raise UsageError(f"source {source_id} has no loaded release {sha}… (see `planwatch sources list`)")
+    if len({r[1] for r in rows}) > 1:
+        raise UsageError(f"{sha}… names {len({r[1] for r in rows})} releases of {source_id}: give more of it")
+    if not current:
+        raise UsageError(f"release {rows[0][1][:12]}… of {source_id} was already withdrawn on {rows[0][3]}")
+    release_no, full, location, _, figures = current[0]
+    mark_withdrawn(con, release_no, reason, at or datetime.now(UTC))
+    return {"sha256": full, "location": location, "figures": figures}
 
 
 def log_load(con: duckdb.DuckDBPyConnection, **fields: object) -> None:

@@ -1,52 +1,46 @@
 """The source registry: one YAML file per bureau source, validated on load.
 
 Adding a source in a supported format is a new file in config/sources/, never new code. Every field is
-checked by pydantic; an invalid entry fails with the file, the entry and the field that is wrong.
+checked by pydantic; an invalid entry fails with the file, the entry and the field that is wrong. The
+block of parser options is named after the format (`csv_table:`, `excel_report:` ...) and validated by
+that format's own model, found in the one table of formats (ingest/formats/__init__.py): the registry
+has no per-format fields.
 """
 
 from __future__ import annotations
 
 import csv
 import re
+import string
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 import yaml
 from pydantic import (
-    AfterValidator,
     BaseModel,
-    ConfigDict,
+    Discriminator,
     Field,
+    Tag,
     ValidationError,
+    create_model,
     field_validator,
+    model_serializer,
     model_validator,
 )
+from pydantic_core.core_schema import SerializerFunctionWrapHandler
 
-from core.vocabulary import vocabulary
 from ingest.errors import RegistryError
-
-
-def _known_measure(value: str) -> str:
-    known = vocabulary().measures
-    if value not in known:
-        raise ValueError(f"measure {value!r} is not in the vocabulary ({', '.join(known)})")
-    return value
-
-
-# a measure named in dbt_project/seeds/vocabulary/measures.csv (ytd_value, ytd_growth_pct, level, ...)
-Measure = Annotated[str, AfterValidator(_known_measure)]
-
+from ingest.formats import FORMATS
+from ingest.formats.base import Measure, Strict
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
+PLACEHOLDERS = ("year", "month", "quarter", "half")
+MiB = 1 << 20
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Credentials(_Strict):
+class Credentials(Strict):
     """A reference to a secret, never the secret itself."""
 
     airflow_conn_id: str | None = None
@@ -59,8 +53,8 @@ class Credentials(_Strict):
         return self
 
 
-class ReleaseCalendar(_Strict):
-    frequency: Literal["monthly", "quarterly", "annual", "event"]
+class ReleaseCalendar(Strict):
+    frequency: Literal["monthly", "quarterly", "half_yearly", "annual", "event"]
     description: str = Field(description="the calendar in words, e.g. '每月15日前后发布上月数据'")
     day_of_month: int = Field(15, ge=1, le=31, description="day of the month the release usually appears")
     lag_months: int = Field(1, ge=0, le=12, description="months between the period end and the release")
@@ -78,115 +72,131 @@ class ReleaseCalendar(_Strict):
             raise ValueError("must be YYYY-MM")
         return v
 
+    @field_validator("skip_months")
+    @classmethod
+    def _months(cls, v: list[int]) -> list[int]:
+        if any(not 1 <= m <= 12 for m in v):
+            raise ValueError("months are 1 to 12")
+        return v
 
-class IndicatorMapping(_Strict):
+
+class Limits(Strict):
+    """Bounds on one release, checked before a reader allocates (the parse worker reads these too)."""
+
+    max_bytes: int = Field(default=1024 * MiB, ge=1, description="size of one release file")
+    max_rows: int = Field(default=20_000_000, ge=1, description="rows of one release (lines, sheet rows, nodes)")
+    max_columns: int = Field(default=512, ge=1, description="columns of a sheet or a CSV")
+    max_cells: int = Field(default=20_000_000, ge=1, description="rows × columns of a sheet's used range")
+    max_unzipped_bytes: int = Field(default=2048 * MiB, ge=1, description="an .xlsx inflated")
+    max_line_bytes: int = Field(default=1 * MiB, ge=1, description="one CSV line")
+    max_json_depth: int = Field(default=64, ge=2, description="nesting of a JSON document")
+
+
+class IndicatorMapping(Strict):
     label: str = Field(description="the indicator's name as the release writes it (without the unit)")
     code: str = Field(description="indicator_code in dbt_project/seeds/indicators.csv")
     unit: str | None = Field(None, description="unit as published when the release does not say it")
     measures: list[Measure] | None = Field(None, description="restrict to these measures")
-
-
-class ExcelReportOptions(_Strict):
-    """A 统计月报 sheet: a title row with the period, multi-row headers, indicator rows, 注: footnotes."""
-
-    sheet: str | None = Field(None, description="sheet name; default: the first sheet")
-    header_rows: int = Field(2, ge=1, le=5, description="header rows below the title row")
-    title_rows: int = Field(1, ge=0, le=5)
-    label_column: int = Field(0, ge=0, description="0-based column holding the indicator names")
-    unit_column: int | None = Field(None, description="0-based column holding units; None: units in brackets")
-    columns: dict[str, Measure] = Field(description="regex on the joined header text -> measure")
-    period_pattern: str = Field(r"(\d{4})年\s*(\d{1,2}\s*[-—–]\s*\d{1,2}月|\d{1,2}月)")
-
-
-class CsvTableOptions(_Strict):
-    """A long CSV table: one row per indicator and period, one column per measure."""
-
-    encoding: Literal["auto", "utf-8", "utf-8-sig", "gbk", "gb18030"] = "auto"
-    delimiter: str = ","
-    period_column: str
-    label_column: str
-    unit_column: str | None = None
-    region_column: str | None = None
-    release_date_column: str | None = None
-    columns: dict[str, Measure] = Field(description="column header -> measure")
-
-
-class NbsSeries(_Strict):
-    """One NBS indicator code (zb): which registry indicator and which measure it carries."""
-
-    indicator: str = Field(description="label of an entry in `indicators`")
-    measure: Measure
-    name: str | None = Field(
+    unit_change: Literal["reject", "convert"] = Field(
+        "reject",
+        description="a release in another unit of the same kind (万元 for 亿元): reject it, or load it in "
+        "the unit it states (the multiplier converts it; the change is logged)",
+    )
+    index_base: float | None = Field(
         None,
-        description="the code's name in returndata.wdnodes; when given, a code renamed upstream is rejected",
+        description="growth published as an index on a base (上年同期=100): growth = index - base",
     )
 
 
-class NbsJsonOptions(_Strict):
-    """The NBS data portal (easyquery) JSON: returndata.datanodes keyed by wds codes zb / sj / reg.
+def _block_models() -> Any:
+    """The options block of an entry: one wrapper model per format, told apart by the block's name."""
+    members = []
+    for name, fmt in FORMATS.items():
+        wrapper = create_model(  # type: ignore[call-overload]
+            f"{name}_block", __base__=Strict, __module__=__name__, **{name: (fmt.options, ...)}
+        )
+        globals()[wrapper.__name__] = wrapper  # found by name when a Source is pickled (parse worker)
+        members.append(Annotated[wrapper, Tag(name)])
 
-    Values are joined to indicators by their zb code, never by position; names and units come from
-    returndata.wdnodes. hasdata=false is a missing value, never 0.
-    """
+    def which(value: Any) -> str | None:
+        keys = list(value) if isinstance(value, dict) else list(type(value).model_fields)
+        return keys[0] if len(keys) == 1 else None
 
-    zb: Annotated[
-        dict[str, NbsSeries], Field(min_length=1, description="zb valuecode -> indicator + measure")
-    ]
-    regions: dict[str, str] | None = Field(
-        None,
-        description="reg valuecode -> planwatch region code; other regions are skipped. "
-        "None: the reg code is the region (or the source's region when the data has no reg dimension)",
-    )
-
-
-class SdmxSeries(_Strict):
-    """One series of an SDMX dataflow: the dimension codes that pick it, and what it is in planwatch."""
-
-    key: Annotated[
-        dict[str, str], Field(min_length=1, description="dimension id -> code, e.g. {INDICATOR: X}")
-    ]
-    indicator: str = Field(description="label of an entry in `indicators`")
-    measure: Measure
+    return Annotated[Union[tuple(members)], Discriminator(which)]  # noqa: UP007
 
 
-class SdmxCsvOptions(_Strict):
-    """SDMX-CSV 2.0 (STRUCTURE, STRUCTURE_ID, ACTION, dimensions, TIME_PERIOD, OBS_VALUE, attributes)."""
-
-    structure_id: str | None = Field(None, description="expected STRUCTURE_ID; another dataflow is rejected")
-    encoding: Literal["auto", "utf-8", "utf-8-sig"] = "auto"
-    delimiter: str = ","
-    series: Annotated[list[SdmxSeries], Field(min_length=1)]
-    region_dimension: str | None = Field("REF_AREA", description="dimension holding the region, if any")
-    regions: dict[str, str] | None = Field(
-        None, description="region code -> planwatch region; others skipped"
-    )
-    unit_column: str = Field("UNIT_MEASURE", description="attribute holding the unit code")
-    units: dict[str, str] = Field(
-        default_factory=dict,
-        description="unit code -> a unit planwatch knows (元, %, 头, 吨, 人, ...); UNIT_MULT scales it by 10^n",
-    )
+if TYPE_CHECKING:
+    OptionsBlock = BaseModel
+else:
+    OptionsBlock = _block_models()
 
 
-FORMATS = ("excel_report", "csv_table", "nbs_json", "sdmx_csv")
-Options = ExcelReportOptions | CsvTableOptions | NbsJsonOptions | SdmxCsvOptions
+def template_problems(template: str) -> list[str]:
+    """Placeholders a location template may hold: {year}, {month}, {quarter}, {half}, with int formats."""
+    problems: list[str] = []
+    try:
+        fields = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        return [f"template {template!r} is malformed ({exc})"]
+    for _, name, spec, conversion in fields:
+        if name is None:
+            continue
+        if name not in PLACEHOLDERS:
+            problems.append(f"unknown placeholder {{{name}}} (known: {', '.join(PLACEHOLDERS)})")
+            continue
+        if conversion:
+            problems.append(f"placeholder {{{name}!{conversion}}}: conversions are not supported")
+        try:
+            format(2024 if name == "year" else 1, spec or "")
+        except ValueError as exc:
+            problems.append(f"placeholder {{{name}:{spec}}}: {exc}")
+    if "{quarter" in template and "{half" in template:
+        problems.append("a template holds {quarter} or {half}, not both")
+    return problems
 
 
-class Source(_Strict):
+class Source(Strict):
     id: str
     bureau: str
     title: str
-    format: Literal["excel_report", "csv_table", "nbs_json", "sdmx_csv"]
+    format: str
     location: str = Field(
-        description="path relative to the data root, or an http(s) URL; may hold {year}, {month}"
+        description="path relative to the data root, or an http(s) URL; may hold {year}, {month}, "
+        "{quarter} (1-4) or {half} (1-2)"
     )
     release: ReleaseCalendar
     region: str = Field("district", description="region code when the release has no region column")
     credentials: Credentials | None = None
-    excel_report: ExcelReportOptions | None = None
-    csv_table: CsvTableOptions | None = None
-    nbs_json: NbsJsonOptions | None = None
-    sdmx_csv: SdmxCsvOptions | None = None
+    limits: Limits = Field(default_factory=Limits)
+    options_block: OptionsBlock
     indicators: Annotated[list[IndicatorMapping], Field(min_length=1)]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _options_named_after_format(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or "options_block" in data:
+            return data
+        data = dict(data)
+        fmt = data.get("format")
+        for name in [k for k in data if k in FORMATS and k != fmt and data[k] is None]:
+            del data[name]  # an empty block of another format says nothing
+        if fmt in FORMATS and fmt not in data:
+            raise ValueError(f"format {fmt!r} needs a '{fmt}:' block of parser options")
+        others = sorted(k for k in data if k in FORMATS and k != fmt)
+        if others:
+            raise ValueError(f"format is {fmt!r} but the entry has option blocks for {others}")
+        if fmt in FORMATS:
+            data["options_block"] = {fmt: data.pop(fmt)}
+        return data
+
+    @model_serializer(mode="wrap")
+    def _as_yaml_shape(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        block = data.pop("options_block", None) or {}
+        out = {k: v for k, v in data.items() if k != "indicators"}
+        out.update(block)
+        out["indicators"] = data["indicators"]
+        return out
 
     @field_validator("id", "bureau")
     @classmethod
@@ -195,22 +205,20 @@ class Source(_Strict):
             raise ValueError("must be lower_snake_case (a-z, 0-9, _)")
         return v
 
+    @field_validator("format")
+    @classmethod
+    def _known_format(cls, v: str) -> str:
+        if v not in FORMATS:
+            raise ValueError(f"format {v!r} is not one of {', '.join(FORMATS)}")
+        return v
+
     @model_validator(mode="after")
-    def _options_match_format(self) -> Source:
-        if getattr(self, self.format) is None:
-            raise ValueError(f"format {self.format!r} needs a '{self.format}:' block of parser options")
-        others = [f for f in FORMATS if f != self.format and getattr(self, f) is not None]
-        if others:
-            raise ValueError(f"format is {self.format!r} but the entry has option blocks for {others}")
-        labels = {m.label for m in self.indicators}
-        series: list[str] = []
-        if self.nbs_json:
-            series = [s.indicator for s in self.nbs_json.zb.values()]
-        if self.sdmx_csv:
-            series = [s.indicator for s in self.sdmx_csv.series]
+    def _consistent(self) -> Source:
         by_label: dict[str, list[IndicatorMapping]] = {}
         for m in self.indicators:
             by_label.setdefault(m.label, []).append(m)
+            if m.index_base is not None and m.measures and any("growth" not in x for x in m.measures):
+                raise ValueError(f"indicator {m.label!r}: index_base applies to growth measures only")
         for label, maps in by_label.items():
             taken: list[str] = [x for m in maps for x in m.measures or []]
             unrestricted = any(not m.measures for m in maps)
@@ -218,18 +226,19 @@ class Source(_Strict):
                 raise ValueError(
                     f"indicators labelled {label!r} appear {len(maps)} times: give each disjoint `measures`"
                 )
-        unknown = sorted({label for label in series if label not in labels})
+        fmt = FORMATS[self.format]
+        named = fmt.labels_of(self.options) if fmt.labels_of else []
+        unknown = sorted({label for label in named if label not in by_label})
         if unknown:
             raise ValueError(
-                f"series name indicators {unknown} that are not in `indicators` ({sorted(labels)})"
+                f"series name indicators {unknown} that are not in `indicators` ({sorted(by_label)})"
             )
         return self
 
     @property
-    def options(self) -> Options:
-        opts = getattr(self, self.format)
-        assert opts is not None
-        return opts
+    def options(self) -> BaseModel:
+        """The format's options (the block named after the format)."""
+        return getattr(self.options_block, self.format)  # type: ignore[no-any-return]
 
     def mapping_for(self, label: str, measure: str | None = None) -> IndicatorMapping | None:
         """The mapping of a row label; with a measure, the one that takes it (one published row can feed
@@ -239,19 +248,34 @@ class Source(_Strict):
                 return m
         return None
 
+    @property
+    def cadence(self) -> str:
+        """How the location template steps: month, quarter, half, year, or once (no placeholder)."""
+        for name in ("month", "quarter", "half", "year"):
+            if "{" + name in self.location:
+                return name
+        return "once"
+
     def periods_to_fetch(self, as_of: date) -> Iterator[tuple[int, int]]:
-        """(year, month) of every release the location template names, from first_period up to as_of."""
+        """(year, month) of every release the location template names, from first_period up to as_of.
+
+        The month is the last month the release covers: a {quarter} or {half} file is named by its
+        quarter or half, and (2024, 6) is its 2024Q2 or 2024H1.
+        """
         start_y, start_m = (int(x) for x in self.release.first_period.split("-"))
-        per_month = "{month" in self.location
+        step = {"month": 1, "quarter": 3, "half": 6}.get(self.cadence)
+        if self.cadence == "once":
+            yield as_of.year, as_of.month
+            return
+        if step is None:  # one file per year, refetched until the year is over
+            for y in range(start_y, as_of.year + 1):
+                yield y, 12 if y < as_of.year else as_of.month
+            return
         y, m = start_y, start_m
         while (y, m) <= (as_of.year, as_of.month):
-            if per_month:
-                if m not in self.release.skip_months:
-                    yield y, m
-                y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-            else:
-                yield y, 12 if y < as_of.year else as_of.month
-                y, m = y + 1, 1
+            if m % step == 0 and (step > 1 or m not in self.release.skip_months):
+                yield y, m
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
 
     def expected_release_date(self, year: int, month: int) -> date:
         """When the calendar says the release for (year, month) appears: lag_months later, on day_of_month."""
@@ -259,8 +283,51 @@ class Source(_Strict):
         y, m = divmod(total, 12)
         return date(y, m + 1, min(self.release.day_of_month, 28))
 
+    def period_of(self, location: str) -> tuple[int, int] | None:
+        """(year, month) of a location (or its file name) rendered from this entry's template, or None."""
+        for template, text in (
+            (self.location, location),
+            (self.location.rsplit("/", 1)[-1], location.rsplit("/", 1)[-1]),
+        ):
+            if m := re.fullmatch(_template_pattern(template), text):
+                found = m.groupdict()
+                month = int(found["month"]) if found.get("month") else 12
+                month = 3 * int(found["quarter"]) if found.get("quarter") else month
+                month = 6 * int(found["half"]) if found.get("half") else month
+                return (int(found["year"]), month) if found.get("year") else None
+        return None
+
     def location_for(self, year: int, month: int) -> str:
-        return self.location.format(year=year, month=month)
+        return self.location.format(
+            year=year, month=month, quarter=(month + 2) // 3, half=1 if month <= 6 else 2
+        )
+
+
+def _template_pattern(template: str) -> str:
+    """A regular expression reading the placeholders back out of a rendered location."""
+    digits = {"year": r"(?P<year>\d{4})", "quarter": r"(?P<quarter>[1-4])", "half": r"(?P<half>[12])"}
+    pattern, seen = "", set()
+    for text, name, spec, _ in string.Formatter().parse(template):
+        pattern += re.escape(text)
+        if name and name in seen:
+            pattern += f"(?P={name})"
+        elif name:
+            seen.add(name)
+            pattern += digits.get(name, r"(?P<month>\d{2})" if spec else r"(?P<month>\d{1,2})")
+    return pattern
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        loc = [str(p) for p in err["loc"]]
+        if loc[:1] == ["options_block"]:
+            loc = loc[1:]  # options_block.csv_table.columns -> csv_table.columns, as the YAML says it
+            if len(loc) > 1 and loc[0] == loc[1]:
+                loc = loc[1:]  # the union's tag and the block's field carry the same name
+        field = ".".join(loc) or "(entry)"
+        parts.append(f"field {field}: {err['msg']}")
+    return "; ".join(parts)
 
 
 def load_source(path: Path) -> Source:
@@ -273,10 +340,7 @@ def load_source(path: Path) -> Source:
     try:
         return Source.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"field {'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-        )
-        raise RegistryError(f"{path}: entry {data.get('id', '?')!r} is invalid: {problems}") from exc
+        raise RegistryError(f"{path}: entry {data.get('id', '?')!r} is invalid: {_describe(exc)}") from exc
 
 
 def load_registry(directory: Path) -> dict[str, Source]:
@@ -318,4 +382,25 @@ def check_mappings(sources: dict[str, Source], indicators_csv: Path) -> list[str
             problems.append(f"{code}: mapped by {', '.join(mapped[code])} but source_status is {status!r}")
         if code not in mapped and status == "sourced":
             problems.append(f"{code}: source_status is 'sourced' but no source maps it")
+    return problems
+
+
+def check_registry(sources: dict[str, Source], indicators_csv: Path | None = None) -> list[str]:
+    """Every problem `planwatch sources check` reports, as lines naming the source and the field.
+
+    The nightly run makes the same checks before it fetches anything: the catalog mappings, each
+    format's own checks, and a round trip in which the format writes a small release laid out as the
+    entry describes and reads it back with the entry (a header pattern or a period pattern that can
+    never match, a unit that is not in the vocabulary, fail here rather than at 2 a.m.).
+    """
+    from ingest.formats.roundtrip import roundtrip_problems  # the engine imports this module
+
+    problems = check_mappings(sources, indicators_csv) if indicators_csv else []
+    for source in sources.values():
+        template = template_problems(source.location)
+        problems += [f"{source.id}: field location: {p}" for p in template]
+        if template:
+            continue  # no release can be named, so none can be written or read back
+        problems += [f"{source.id}: {p}" for p in FORMATS[source.format].check(source)]
+        problems += [f"{source.id}: {p}" for p in roundtrip_problems(source)]
     return problems

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from ingest.errors import ReleaseError
+from ingest.formats.preview import read_preview
 from ingest.normalise import Period
-from ingest.parsers.csv_table import parse_csv_table
 from tests.ingest.conftest import csv_source
 
 TEXT = (
@@ -31,23 +31,23 @@ TEXT = (
     ],
 )
 def test_encodings_decode_to_the_same_records(encoding: str, declared: str) -> None:
-    parsed = parse_csv_table(TEXT.encode(encoding), csv_source(encoding=declared), "swj_2024.csv")
-    values = {(r.indicator_code, r.period, r.measure): r.value for r in parsed.records}
+    parsed = read_preview(TEXT.encode(encoding), csv_source(encoding=declared), "swj_2024.csv")
+    values = {(r.indicator_code, r.period, r.measure): r.value for r in parsed.figures}
     assert values[("domestic_capital_external", Period(2024, 1, 2), "ytd_value")] == 33160.5
     assert values[("fdi_actual", Period(2024, 1, 2), "ytd_growth_pct")] == -8.2
     assert values[("fdi_actual", Period(2024, 1, 3), "ytd_growth_pct")] is None
-    assert {r.label_raw for r in parsed.records} == {"实际利用外资", "市外内资"}  # no mojibake anywhere
+    assert {r.label_raw for r in parsed.figures} == {"实际利用外资", "市外内资"}  # no mojibake anywhere
 
 
 def test_rows_carry_line_numbers_and_units_as_published() -> None:
-    parsed = parse_csv_table(TEXT.encode("utf-8"), csv_source(), "swj_2024.csv")
-    fdi = next(r for r in parsed.records if r.indicator_code == "fdi_actual" and r.measure == "ytd_value")
-    assert (fdi.row, fdi.unit_raw, fdi.unit, fdi.unit_multiplier) == (2, "亿美元", "usd", 1e8)
+    parsed = read_preview(TEXT.encode("utf-8"), csv_source(), "swj_2024.csv")
+    fdi = next(r for r in parsed.figures if r.indicator_code == "fdi_actual" and r.measure == "ytd_value")
+    assert (fdi.file_row, fdi.unit_raw, fdi.unit, fdi.unit_multiplier) == (2, "亿美元", "usd", 1e8)
 
 
 def test_gbk_declared_as_utf8_fails_loudly() -> None:
     with pytest.raises(ReleaseError) as err:
-        parse_csv_table(TEXT.encode("gbk"), csv_source(encoding="utf-8"), "swj_2024.csv")
+        read_preview(TEXT.encode("gbk"), csv_source(encoding="utf-8"), "swj_2024.csv")
     assert "cannot be decoded" in str(err.value)
     assert "source=commerce_test" in str(err.value) and "file=swj_2024.csv" in str(err.value)
 
@@ -56,7 +56,7 @@ def test_utf8_declared_as_gbk_never_loads_mojibake() -> None:
     # UTF-8 bytes often happen to be valid GB18030 too: the decoded header then misses the configured
     # column names, and that is what rejects the file.
     with pytest.raises(ReleaseError, match="cannot be decoded|columns missing"):
-        parse_csv_table(TEXT.encode("utf-8"), csv_source(encoding="gbk"), "swj_2024.csv")
+        read_preview(TEXT.encode("utf-8"), csv_source(encoding="gbk"), "swj_2024.csv")
 
 
 def test_region_and_semicolon_delimiter() -> None:
@@ -66,7 +66,7 @@ def test_region_and_semicolon_delimiter() -> None:
         "330211;2024-03;市外内资;亿元;52.1;14.9\n"
     )
     source = csv_source(delimiter=";", region_column="地区")
-    parsed = parse_csv_table(text.encode("utf-8"), source, "x.csv")
-    assert {r.region_code for r in parsed.records} == {"330211"}
+    parsed = read_preview(text.encode("utf-8"), source, "swj_2024.csv")
+    assert {r.region_code for r in parsed.figures} == {"330211"}
     # a single month label on a 累计 column means the year to date
-    assert {r.period for r in parsed.records if r.measure == "ytd_value"} == {Period(2024, 1, 3)}
+    assert {r.period for r in parsed.figures if r.measure == "ytd_value"} == {Period(2024, 1, 3)}

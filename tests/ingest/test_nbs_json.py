@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 
 from ingest.errors import ReleaseError
+from ingest.formats import FORMATS
+from ingest.formats.nbs_json import FORMAT, parse_sj
+from ingest.formats.preview import read_preview
 from ingest.normalise import Period
-from ingest.parsers import PARSERS
-from ingest.parsers.nbs_json import parse_nbs_json, parse_sj
 from ingest.registry import Source
 from tests.ingest.conftest import FIXTURES, make_source
 
@@ -47,8 +48,8 @@ def _bytes(doc: dict[str, Any]) -> bytes:
 
 
 def _values(content: bytes, source: Source | None = None) -> dict[tuple[str, Period], float | None]:
-    parsed = parse_nbs_json(content, source or nbs_source(), "rd_2024.json")
-    return {(r.measure, r.period): r.value for r in parsed.records}
+    parsed = read_preview(content, source or nbs_source(), "rd_2024.json")
+    return {(r.measure, r.period): r.value for r in parsed.figures}
 
 
 @pytest.mark.parametrize(
@@ -74,18 +75,18 @@ def test_bad_sj_codes(code: str) -> None:
 
 
 def test_the_registry_knows_the_format() -> None:
-    assert PARSERS["nbs_json"] is parse_nbs_json
+    assert FORMATS["nbs_json"] is FORMAT
 
 
 def test_values_by_code_for_the_district_only() -> None:
-    parsed = parse_nbs_json(FIXTURE.read_bytes(), nbs_source(), "rd_2024.json")
-    values = {(r.measure, r.period): r.value for r in parsed.records}
+    parsed = read_preview(FIXTURE.read_bytes(), nbs_source(), "rd_2024.json")
+    values = {(r.measure, r.period): r.value for r in parsed.figures}
     assert values[("ytd_value", Period(2024, 1, 3))] == 6.12
     assert values[("ytd_value", Period(2024, 1, 6))] == 13.85  # 2024B of a 累计 series is 1-6月
     assert values[("ytd_growth_pct", Period(2024, 1, 6))] == 5.6
-    assert {r.region_code for r in parsed.records} == {"district"}  # the city's rows are skipped
-    assert len(parsed.records) == 6  # the unmapped zb A0F0201 is not taken
-    rec = next(r for r in parsed.records if r.measure == "ytd_value")
+    assert {r.region_code for r in parsed.figures} == {"district"}  # the city's rows are skipped
+    assert len(parsed.figures) == 6  # the unmapped zb A0F0201 is not taken
+    rec = next(r for r in parsed.figures if r.measure == "ytd_value")
     assert (rec.unit_raw, rec.unit, rec.unit_multiplier, rec.label_raw) == ("亿元", "yuan", 1e8, NAME)
 
 
@@ -103,8 +104,8 @@ def test_joined_on_codes_not_position() -> None:
 
 
 def test_without_a_regions_map_the_reg_code_is_the_region() -> None:
-    parsed = parse_nbs_json(FIXTURE.read_bytes(), nbs_source(regions=None), "rd_2024.json")
-    assert {r.region_code for r in parsed.records} == {"330211", "330200"}
+    parsed = read_preview(FIXTURE.read_bytes(), nbs_source(regions=None), "rd_2024.json")
+    assert {r.region_code for r in parsed.figures} == {"330211", "330200"}
 
 
 def test_release_without_reg_dimension_uses_the_source_region() -> None:
@@ -122,7 +123,7 @@ def test_a_declared_code_missing_from_the_release_is_an_error() -> None:
         n for n in doc["returndata"]["wdnodes"][0]["nodes"] if n["code"] != "A0F0102"
     ]
     with pytest.raises(ReleaseError, match="A0F0102 .* is not in the release") as err:
-        parse_nbs_json(_bytes(doc), nbs_source(), "rd_2024.json")
+        read_preview(_bytes(doc), nbs_source(), "rd_2024.json")
     assert "column=wdnodes.zb.A0F0102" in str(err.value)
 
 
@@ -130,14 +131,14 @@ def test_a_code_renamed_upstream_is_an_error() -> None:
     doc = _doc()
     doc["returndata"]["wdnodes"][0]["nodes"][0]["cname"] = "R&D人员全时当量"
     with pytest.raises(ReleaseError, match="now named 'R&D人员全时当量'; expected"):
-        parse_nbs_json(_bytes(doc), nbs_source(), "rd_2024.json")
+        read_preview(_bytes(doc), nbs_source(), "rd_2024.json")
 
 
 def test_a_changed_unit_is_an_error() -> None:
     doc = _doc()
     doc["returndata"]["wdnodes"][0]["nodes"][0]["unit"] = "万元"
     with pytest.raises(ReleaseError, match="unit of 规上工业企业研发经费 changed to '万元'") as err:
-        parse_nbs_json(_bytes(doc), nbs_source(), "rd_2024.json")
+        read_preview(_bytes(doc), nbs_source(), "rd_2024.json")
     assert "row=" in str(err.value) and "column=datanodes[" in str(err.value)
 
 
@@ -152,7 +153,7 @@ def test_a_changed_unit_is_an_error() -> None:
 )
 def test_broken_releases(content: bytes, fragment: str) -> None:
     with pytest.raises(ReleaseError, match=fragment) as err:
-        parse_nbs_json(content, nbs_source(), "rd_2024.json")
+        read_preview(content, nbs_source(), "rd_2024.json")
     assert "source=stats_rd_api, file=rd_2024.json" in str(err.value)
 
 
@@ -161,7 +162,7 @@ def test_unreadable_strdata_is_an_error() -> None:
     node = next(n for n in doc["returndata"]["datanodes"] if n["code"] == "zb.A0F0101_reg.330211_sj.2024A")
     node["data"]["strdata"] = "6.12(快报)"
     with pytest.raises(ReleaseError, match="not a number"):
-        parse_nbs_json(_bytes(doc), nbs_source(), "rd_2024.json")
+        read_preview(_bytes(doc), nbs_source(), "rd_2024.json")
 
 
 def test_bad_sj_in_a_node_names_the_node() -> None:
@@ -169,7 +170,7 @@ def test_bad_sj_in_a_node_names_the_node() -> None:
     node = next(n for n in doc["returndata"]["datanodes"] if n["code"] == "zb.A0F0101_reg.330211_sj.2024A")
     node["wds"][2]["valuecode"] = "2024Q1"
     with pytest.raises(ReleaseError, match="sj code '2024Q1'") as err:
-        parse_nbs_json(_bytes(doc), nbs_source(), "rd_2024.json")
+        read_preview(_bytes(doc), nbs_source(), "rd_2024.json")
     assert "column=wds.sj" in str(err.value)
 
 

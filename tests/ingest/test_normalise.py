@@ -87,7 +87,7 @@ def test_numbers(raw: object, expected: float) -> None:
     assert parse_number(raw) == expected
 
 
-@pytest.mark.parametrize("raw", [None, "", "—", "——", "…", "……", "-", "--", "空", "/", "  ", float("nan")])
+@pytest.mark.parametrize("raw", [None, "", "—", "——", "…", "……", "-", "--", "空", "/", "  "])
 def test_missing_markers_are_none_never_zero(raw: object) -> None:
     assert parse_number(raw) is None
 
@@ -141,3 +141,12 @@ def test_labels_split_units_and_lose_indentation_and_sub_item_prefix() -> None:
     assert split_name_and_unit("空气质量优良率") == ("空气质量优良率", None)
     assert clean_label("  其中:工业投资") == "工业投资"
     assert clean_label("\u3000\u3000其中：工业投资*") == "工业投资"
+
+
+@pytest.mark.parametrize(
+    "raw", [float("nan"), float("inf"), "NaN", "nan", "inf", "-Infinity", "1e999", "#DIV/0!"]
+)
+def test_not_finite_and_error_values_are_errors_not_missing(raw: object) -> None:
+    """Issue 14: NaN is not a missing marker bureaus print; a figure that became NaN or inf is reported."""
+    with pytest.raises(NormaliseError):
+        parse_number(raw)

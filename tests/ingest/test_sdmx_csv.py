@@ -9,9 +9,10 @@ import duckdb
 import pytest
 
 from ingest.errors import ReleaseError
+from ingest.formats import FORMATS
+from ingest.formats.preview import read_preview
+from ingest.formats.sdmx_csv import FORMAT, parse_time_period
 from ingest.normalise import Period
-from ingest.parsers import PARSERS
-from ingest.parsers.sdmx_csv import parse_sdmx_csv, parse_time_period
 from ingest.paths import IngestPaths
 from ingest.pipeline import ingest_source
 from ingest.registry import Source
@@ -53,7 +54,7 @@ def sdmx_source(**options: Any) -> Source:
 
 
 def _parse(text: str = TEXT, source: Source | None = None) -> list:
-    return parse_sdmx_csv(text.encode("utf-8"), source or sdmx_source(), "sdmx_2024.csv").records
+    return read_preview(text.encode("utf-8"), source or sdmx_source(), "sdmx_2024.csv").figures
 
 
 @pytest.mark.parametrize(
@@ -79,7 +80,7 @@ def test_bad_time_periods(text: str) -> None:
 
 
 def test_the_registry_knows_the_format() -> None:
-    assert PARSERS["sdmx_csv"] is parse_sdmx_csv
+    assert FORMATS["sdmx_csv"] is FORMAT
 
 
 def test_observations_with_unit_mult_status_and_labels_in_headers() -> None:
@@ -87,16 +88,37 @@ def test_observations_with_unit_mult_status_and_labels_in_headers() -> None:
     q2 = records[("ytd_value", Period(2024, 1, 6))]  # a year-to-date series labelled 2024-Q2 covers 1-6月
     assert q2.value == 81.47  # OBS_VALUE as published
     assert (q2.unit, q2.unit_multiplier, q2.unit_raw) == ("yuan", 1e8, "CNY×10^8")  # UNIT_MULT 8: 亿元
-    assert q2.status == "P"
-    assert records[("ytd_value", Period(2024, 1, 3))].status == "A"
+    assert q2.obs_status == "P"
+    assert records[("ytd_value", Period(2024, 1, 3))].obs_status == "A"
     assert records[("ytd_growth_pct", Period(2024, 1, 6))].value == 5.4
     assert {r.region_code for r in records.values()} == {"district"}  # the city row and TOUR_VIS are skipped
 
 
-def test_delete_action_is_kept_as_a_withdrawn_figure() -> None:
-    deleted = [r for r in _parse() if r.value_raw == "ACTION=D"]
-    assert len(deleted) == 1
-    assert deleted[0].value is None and deleted[0].period == Period(2023, 1, 12)
+WITHDRAW_Q1_GROWTH = "dataflow,ZJ_STATS:DF_COUNTY_TOURISM(1.0),D,330211,TOUR_REV,YTD_GR,2024-Q1,,PT,0,,撤回\n"
+
+
+def test_delete_action_withdraws_a_loaded_figure_as_a_new_vintage(ingest_paths: IngestPaths) -> None:
+    source = sdmx_source()
+    path = ingest_paths.data_root / "tourism" / "sdmx_2024.csv"
+    path.parent.mkdir(parents=True)
+    path.write_text(TEXT, encoding="utf-8-sig")
+    today = date(2024, 10, 20)
+    assert ingest_source(source, ingest_paths, date(2024, 6, 1), today=today).status == "loaded"
+    kept = [line for line in TEXT.splitlines(keepends=True) if ",YTD_GR,2024-Q1," not in line]
+    path.write_text("".join(kept) + WITHDRAW_Q1_GROWTH, encoding="utf-8-sig")
+    assert ingest_source(source, ingest_paths, date(2024, 6, 1), today=today).status == "loaded"
+    with duckdb.connect(str(ingest_paths.raw_db), read_only=True) as con:
+        rows = con.execute(
+            "select value, value_raw from observations where measure = 'ytd_growth_pct' and period_end_month = 3"
+            " order by loaded_at"
+        ).fetchall()
+    assert rows == [(6.1, "6.1"), (None, "ACTION=D")]  # the raw layer keeps both: nothing is deleted
+
+
+def test_delete_action_for_a_figure_never_loaded_is_rejected() -> None:
+    with pytest.raises(ReleaseError, match="ACTION=D withdraws tourism_revenue ytd_growth_pct") as err:
+        _parse(TEXT + WITHDRAW_Q1_GROWTH.replace("2024-Q1", "2024-Q3"))
+    assert "row=8, column=ACTION" in str(err.value) and "never loaded" in str(err.value)
 
 
 def test_no_action_column_means_information() -> None:

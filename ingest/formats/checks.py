@@ -1,0 +1,198 @@
+"""Checks on the figures of one release as written, inside its transaction, before it commits.
+
+Every value finite, typed and accounted for, or the release is rejected (issue 14):
+- a text that is not a plain number goes through ingest.normalise.parse_number (thousands separators,
+  full-width digits, Chinese numerals, missing markers); anything else names its row and column;
+- every value times its unit's multiplier is finite (1e301 亿元 is not), and within its bounds: counts and
+  other quantities not below 0, rates within 0-100 %, growth not below -100 % (ingest/formats/rules.py);
+- one figure per indicator, measure, region and period;
+- an SDMX deletion (ACTION=D) names a figure this source has loaded;
+- figures read = figures loaded + figures skipped for a stated reason.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import duckdb
+
+from core.errors import Location
+from ingest.errors import ReleaseError
+from ingest.normalise import NormaliseError, parse_number
+from ingest.raw_store import first
+
+if TYPE_CHECKING:
+    from ingest.formats.engine import ParsedRelease
+
+_SLOW_VALUES_LIMIT = 200_000  # distinct texts read by Python; more is a file of non-numbers
+
+
+def check_written(
+    con: duckdb.DuckDBPyConnection, parsed: ParsedRelease, release_no: int, loaded: int
+) -> None:
+    _read_texts(con, parsed, release_no)
+    _in_bounds(con, parsed, release_no)
+    _no_duplicates(con, parsed, release_no)
+    _deletions_name_loaded_figures(con, parsed, release_no)
+    _reconciled(parsed, loaded)
+
+
+def _cell_where(
+    con: duckdb.DuckDBPyConnection, parsed: ParsedRelease, file_row: int, series_no: int
+) -> Location:
+    """Where a figure sits, for a message: its sheet and column, found in the cells again."""
+    plan = next((s for s in parsed.series if s.series_no == series_no), None)
+    col = plan.col if plan else None
+    sheet = plan.sheet if plan else None
+    return Location(parsed.source.id, parsed.ctx.file_name, sheet, file_row, col)
+
+
+def _read_texts(con: duckdb.DuckDBPyConnection, parsed: ParsedRelease, release_no: int) -> None:
+    """Values DuckDB's cast did not read: read them as bureaus write them, or reject the release."""
+    rows = con.execute(
+        """select value_raw, min(file_row), arg_min(series_no, file_row), count(*)
+           from observation_values where release_no = ? and value is null and value_raw is not null
+             and value_raw <> 'ACTION=D'
+           group by value_raw limit ?""",
+        [release_no, _SLOW_VALUES_LIMIT + 1],
+    ).fetchall()
+    if len(rows) > _SLOW_VALUES_LIMIT:
+        raise ReleaseError(
+            Location(parsed.source.id, parsed.ctx.file_name),
+            f"more than {_SLOW_VALUES_LIMIT:,} different non-numeric texts in value columns",
+            "numbers",
+        )
+    fixes: list[tuple[str, float]] = []
+    for text, first_row, series_no, _ in rows:
+        try:
+            value = parse_number(text)
+        except NormaliseError as exc:
+            plan = next((s for s in parsed.series if s.series_no == series_no), None)
+            label = f" (indicator {plan.label})" if plan else ""
+            raise ReleaseError(
+                _cell_where(con, parsed, first_row, series_no),
+                f"{exc}{label}",
+                "a number or a missing marker (—, …, -, 空)",
+            ) from exc
+        if value is not None:
+            fixes.append((text, value))
+    if not fixes:
+        return
+    con.execute("create or replace temp table pw_fixes (value_raw varchar, value double)")
+    con.executemany("insert into pw_fixes values (?, ?)", fixes)
+    con.execute(
+        f"""update observation_values o set value = f.value - s.offset
+            from pw_fixes f, pw_series_{parsed.tag} s
+            where o.release_no = ? and o.value is null and o.value_raw = f.value_raw
+              and s.series_no = o.series_no""",
+        [release_no],
+    )
+    con.execute("drop table pw_fixes")
+
+
+def _in_bounds(con: duckdb.DuckDBPyConnection, parsed: ParsedRelease, release_no: int) -> None:
+    row = first(
+        con.execute(
+            f"""select o.file_row, o.series_no, o.value, o.value_raw, s.lo, s.hi, s.multiplier
+            from observation_values o join pw_series_{parsed.tag} s using (series_no)
+            where o.release_no = ? and o.value is not null
+              and (not isfinite(o.value * s.multiplier) or o.value < s.lo or o.value > s.hi)
+            order by o.file_row limit 1""",
+            [release_no],
+        ).fetchall()
+    )
+    if row is None:
+        return
+    file_row, series_no, value, _, lo, hi, multiplier = row
+    plan = next(s for s in parsed.series if s.series_no == series_no)
+    where = _cell_where(con, parsed, file_row, series_no)
+    if not _finite(value * multiplier):
+        raise ReleaseError(
+            where,
+            f"{value!r} {plan.unit.raw} of {plan.label} is not a finite number in {plan.unit.canonical}",
+            "a finite figure",
+        )
+    shown = f"{value + plan.offset:g}" + (f" (index {plan.offset:g} + growth)" if plan.offset else "")
+    raise ReleaseError(
+        where,
+        f"{shown} is out of range for {plan.label} ({plan.measure}, {plan.unit.raw})",
+        f"a value from {lo:g} to {hi:g}",
+    )
+
+
+def _finite(x: float) -> bool:
+    return x == x and x not in (float("inf"), float("-inf"))
+
+
+def _no_duplicates(con: duckdb.DuckDBPyConnection, parsed: ParsedRelease, release_no: int) -> None:
+    unique_series = len({s.dup_key for s in parsed.series}) == len(parsed.series)
+    key = "o.series_no" if unique_series else "s.dup_key"
+    join = "" if unique_series else f"join pw_series_{parsed.tag} s using (series_no)"
+    fields = f"{key}, o.region_code, o.period_year, o.period_start_month, o.period_end_month"
+    row = first(
+        con.execute(
+            f"select count(*) - count(distinct hash({fields})) from observation_values o {join} "
+            "where o.release_no = ?",
+            [release_no],
+        ).fetchall()
+    )
+    if not row or not row[0]:
+        return
+    found = first(
+        con.execute(
+            f"""select min(o.file_row), max(o.file_row), any_value(o.series_no), count(*)
+            from observation_values o {join} where o.release_no = ?
+            group by {fields} having count(*) > 1 order by 2 limit 1""",
+            [release_no],
+        ).fetchall()
+    )
+    if found is None:  # a hash collision between different keys, not a duplicate
+        return
+    plan = next(s for s in parsed.series if s.series_no == found[2])
+    raise ReleaseError(
+        _cell_where(con, parsed, found[1], found[2]),
+        f"duplicate row for {plan.label_raw} {plan.measure} (first at row {found[0]})",
+        "one row per indicator, period and measure",
+    )
+
+
+def _deletions_name_loaded_figures(
+    con: duckdb.DuckDBPyConnection, parsed: ParsedRelease, release_no: int
+) -> None:
+    row = first(
+        con.execute(
+            """select d.file_row, s.indicator_code, s.measure, d.region_code, d.period_year,
+                   d.period_start_month, d.period_end_month
+            from observation_values d join release_series s
+              on s.release_no = d.release_no and s.series_no = d.series_no
+            where d.release_no = ? and d.value_raw = 'ACTION=D'
+              and not exists (
+                select 1 from observations o
+                where o.source_id = ? and o.indicator_code = s.indicator_code and o.measure = s.measure
+                  and o.region_code = d.region_code and o.period_year = d.period_year
+                  and o.period_start_month = d.period_start_month and o.period_end_month = d.period_end_month
+                  and o.value_raw is distinct from 'ACTION=D')
+            order by d.file_row limit 1""",
+            [release_no, parsed.source.id],
+        ).fetchall()
+    )
+    if row is None:
+        return
+    raise ReleaseError(
+        Location(parsed.source.id, parsed.ctx.file_name, None, row[0], "ACTION"),
+        f"ACTION=D withdraws {row[1]} {row[2]} {row[3]} {row[4]}-{row[5]:02d}..{row[6]:02d}, "
+        "which this source never loaded",
+        "a deletion of a figure loaded before (a withdrawal must name a loaded key)",
+    )
+
+
+def _reconciled(parsed: ParsedRelease, loaded: int) -> None:
+    skipped = parsed.figures_skipped
+    if parsed.figures_read != loaded + skipped:
+        reasons = "; ".join(f"{s.reason}: {s.figures}" for s in parsed.skips) or "none"
+        raise ReleaseError(
+            Location(parsed.source.id, parsed.ctx.file_name),
+            f"{parsed.figures_read} figures read but {loaded} loaded and {skipped} skipped ({reasons}): "
+            f"{parsed.figures_read - loaded - skipped} unaccounted for",
+            "every figure read loaded or skipped for a stated reason",
+        )

@@ -1,0 +1,381 @@
+"""The decisions about a release, made once per distinct series, period and region (not per figure).
+
+Given what the grouping query found (engine.py), this says for each series (a label or code, with its
+unit and column) which registry indicator it is, in which unit and measure, and within which bounds; for
+each period label which months it covers; for each region which planwatch region it is; and what is
+skipped, with a reason, so that every figure read is either loaded or accounted for. It also makes the
+checks that need only these few rows: every registry label present, nothing from the future, a file
+whose latest period is where the calendar puts it, no period missing inside a series' run, no silent
+change of unit.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+
+from core.errors import Location
+from core.vocabulary import vocabulary
+from ingest.errors import ReleaseError
+from ingest.formats.base import Cells, Format, ReleaseContext
+from ingest.formats.rules import bounds, is_percent_unit, period_rule, row_measure
+from ingest.normalise import NormaliseError, Period, Unit, clean_label, parse_unit, split_label
+from ingest.raw_store import first
+
+if TYPE_CHECKING:
+    from ingest.registry import IndicatorMapping, Source
+
+log = logging.getLogger(__name__)
+PERCENT = Unit("%", "percent", 1.0)
+
+
+@dataclass
+class SeriesPlan:
+    series_no: int
+    key: str
+    unit_text: str | None
+    col_unit: str | None
+    column_measure: str | None
+    indicator_code: str
+    measure: str
+    unit: Unit
+    label_raw: str
+    sheet: str | None
+    period_rule: str
+    offset: float
+    lo: float
+    hi: float
+    dup_key: int
+    label: str  # the registry label
+    first_row: int
+    col: str | None
+
+
+@dataclass
+class Skip:
+    reason: str
+    figures: int
+    first_row: int | None
+    example: str
+
+
+@dataclass
+class Decisions:
+    series: list[SeriesPlan] = field(default_factory=list)
+    skips: list[Skip] = field(default_factory=list)
+    periods: dict[str | None, Period] = field(default_factory=dict)
+    regions: dict[str | None, str] = field(default_factory=dict)
+    skipped_regions: list[str] = field(default_factory=list)
+
+    def count_region_skips(self, con: duckdb.DuckDBPyConnection, relation: str, tag: str) -> None:
+        """Figures of mapped series in regions the registry does not take: counted, with their reason."""
+        if not self.skipped_regions:
+            return
+        marks = ", ".join("?" for _ in self.skipped_regions)
+        row = first(
+            con.execute(
+                f"""select count(*), min(c.file_row) from {relation} c join pw_series_{tag} s
+                on s.key = c.key and s.unit_text is not distinct from c.unit_text
+                and s.col_unit is not distinct from c.col_unit and s.measure is not distinct from c.measure
+                where c.region_text in ({marks})""",
+                self.skipped_regions,
+            ).fetchall()
+        )
+        if row and row[0]:
+            self.skips.append(
+                Skip("region not taken by the registry", int(row[0]), row[1], self.skipped_regions[0])
+            )
+
+
+def _where(source: Source, ctx: ReleaseContext, row: dict[str, Any], col: str | None = None) -> Location:
+    return Location(source.id, ctx.file_name, row.get("sheet"), row.get("first_row"), col or row.get("col"))
+
+
+def _same_unit(a: Unit, b: Unit) -> bool:
+    return a.raw == b.raw or (a.canonical, a.multiplier) == (b.canonical, b.multiplier)
+
+
+def _dimension(unit: Unit) -> str:
+    dims = {u.canonical: u.dimension for u in vocabulary().units.values()}
+    return dims.get(unit.canonical, unit.canonical)
+
+
+class _Resolver:
+    def __init__(
+        self,
+        cells: Cells,
+        fmt: Format,
+        source: Source,
+        ctx: ReleaseContext,
+        history: dict[tuple[str, str], Unit],
+    ) -> None:
+        self.cells, self.fmt, self.source, self.ctx, self.history = cells, fmt, source, ctx, history
+        self.labels = {m.label for m in source.indicators}
+        self.dup_keys: dict[tuple[str, str], int] = {}
+
+    def label_of(self, key: str) -> tuple[str, str | None]:
+        """A row label as the registry names it, and a unit in its brackets (if they hold a unit)."""
+        whole = clean_label(key)
+        if whole in self.labels:
+            return whole, None
+        name, unit = split_label(key)
+        name = clean_label(name)
+        if unit is None and name not in self.labels:
+            bare, _ = split_label(key.split("(")[0].split("（")[0])
+            if clean_label(bare) in self.labels:
+                return clean_label(bare), None  # 修缮文保单位(点) registered as 修缮文保单位
+        return name, unit
+
+    def unit_of(self, text: str | None, row: dict[str, Any], col: str | None) -> Unit | None:
+        if not text:
+            return None
+        try:
+            if self.fmt.unit_parser is not None:  # units as codes (SDMX UNIT_MEASURE with UNIT_MULT)
+                return self.fmt.unit_parser(text, self.source.options)
+            return parse_unit(text)
+        except (NormaliseError, ValueError) as exc:
+            raise ReleaseError(
+                _where(self.source, self.ctx, row, col), str(exc), "a unit such as 亿元, 万元, 亿美元, %, 家"
+            ) from exc
+
+    def series(self, row: dict[str, Any], series_no: int) -> SeriesPlan | Skip:
+        key = row["key"]
+        if key is None or str(key).strip() == "":
+            return Skip("row without a label", row["n"], row["first_row"], "")
+        unit_col = self.cells.columns.get("unit")
+        if self.fmt.key_kind == "code":
+            hit = (self.cells.code_series or {}).get(key)
+            if hit is None:
+                return Skip("series not taken by the registry", row["n"], row["first_row"], key)
+            label, measure = hit
+            found = self.unit_of(row["unit_text"], row, unit_col)
+        else:
+            label, label_unit = self.label_of(key)
+            if label not in self.labels:
+                return Skip("label not in the registry", row["n"], row["first_row"], key)
+            found = self.unit_of(row["unit_text"], row, unit_col) or self.unit_of(label_unit, row, None)
+            found = found or self.unit_of(row["col_unit"], row, None)
+            found = found or self.unit_of(self.cells.table_unit, row, "单位")
+            mapping = self.source.mapping_for(label)
+            declared = parse_unit(mapping.unit) if mapping and mapping.unit else None
+            measure = row_measure(row["measure"], found or declared, key)
+        mapping = self.source.mapping_for(label, measure)
+        if mapping is None:
+            return Skip(f"measure {measure} not taken for this label", row["n"], row["first_row"], key)
+        unit = self.unit_for(mapping, measure, found, row)
+        offset = mapping.index_base if mapping.index_base is not None and "growth" in measure else 0.0
+        lo, hi = bounds(measure, unit)
+        # one figure per indicator and measure; a draft's unknown codes ('?') are told apart by label
+        identity = (mapping.code, measure) if mapping.code != "?" else (mapping.label, measure)
+        dup = self.dup_keys.setdefault(identity, len(self.dup_keys))
+        return SeriesPlan(
+            series_no, key, row["unit_text"], row["col_unit"], row["measure"], mapping.code, measure, unit,
+            str(row["label"] or key), row["sheet"], period_rule(row["measure"] or measure), offset, lo, hi, dup,
+            mapping.label, row["first_row"], row["col"],
+        )  # fmt: skip
+
+    def unit_for(
+        self, mapping: IndicatorMapping, measure: str, found: Unit | None, row: dict[str, Any]
+    ) -> Unit:
+        """The unit a figure is loaded in: as found, checked against the declared or the last loaded one."""
+        if vocabulary().measures[measure].is_percent:
+            return found if found is not None and is_percent_unit(found) else PERCENT
+        declared = parse_unit(mapping.unit) if mapping.unit else None
+        reference = declared or self.history.get((mapping.code, measure))
+        if found is None:
+            if reference is None:
+                raise ReleaseError(
+                    _where(self.source, self.ctx, row),
+                    f"no unit for {mapping.label}",
+                    "a unit in the file (a 单位 line or column, brackets) or `unit` in the source registry",
+                )
+            return reference
+        if reference is not None and not _same_unit(found, reference):
+            said = "as declared in the source registry" if declared else "as in the releases loaded before"
+            if mapping.unit_change == "convert" and _dimension(found) == _dimension(reference):
+                log.warning(
+                    "%s: %s published in %s, not %s: loaded with multiplier %g (unit_change: convert)",
+                    self.source.id, mapping.label, found.raw, reference.raw, found.multiplier,
+                )  # fmt: skip
+                return found
+            raise ReleaseError(
+                _where(self.source, self.ctx, row),
+                f"unit of {mapping.label} changed to {found.raw!r}",
+                f"{reference.raw!r} {said} (or `unit_change: convert` to load it in the new unit)",
+            )
+        return found
+
+
+def decide(
+    rows: list[dict[str, Any]],
+    cells: Cells,
+    fmt: Format,
+    source: Source,
+    ctx: ReleaseContext,
+    history: dict[tuple[str, str], Unit],
+    period_parser: Callable[[str], Period],
+) -> Decisions:
+    resolver = _Resolver(cells, fmt, source, ctx, history)
+    d = Decisions()
+    series_rows = [r for r in rows if not r["no_key"] and r["no_period"]]
+    series_rows.sort(key=lambda r: (r["first_row"] or 0, len(r["col"] or ""), r["col"] or ""))
+    for row in series_rows:
+        plan = resolver.series(row, len(d.series) + 1)
+        (d.series if isinstance(plan, SeriesPlan) else d.skips).append(plan)  # type: ignore[arg-type]
+    if fmt.key_kind == "label":
+        found = {s.label for s in d.series}
+        missing = [m.label for m in source.indicators if m.label not in found]
+        if missing:
+            raise ReleaseError(
+                Location(source.id, ctx.file_name, cells.columns.get("sheet")),
+                f"indicator rows missing or renamed: {', '.join(dict.fromkeys(missing))}",
+                "rows named as in the registry",
+            )
+    _periods(d, rows, cells, source, ctx, period_parser)
+    _regions(d, rows, cells, source, ctx)
+    d.skips = _merged(d.skips)
+    return d
+
+
+def _merged(skips: list[Skip]) -> list[Skip]:
+    by_reason: dict[str, Skip] = {}
+    for s in skips:
+        if s.reason in by_reason:
+            prev = by_reason[s.reason]
+            first = min(x for x in (prev.first_row, s.first_row) if x is not None) if (
+                prev.first_row or s.first_row) else None  # fmt: skip
+            by_reason[s.reason] = Skip(s.reason, prev.figures + s.figures, first, prev.example)
+        else:
+            by_reason[s.reason] = s
+    return list(by_reason.values())
+
+
+def _series_key(row: dict[str, Any]) -> tuple[Any, ...]:
+    return (row["key"], row["unit_text"], row["col_unit"], row["measure"])
+
+
+def _periods(
+    d: Decisions,
+    rows: list[dict[str, Any]],
+    cells: Cells,
+    source: Source,
+    ctx: ReleaseContext,
+    parser: Callable[[str], Period],
+) -> None:
+    """Parse the periods of mapped figures and check them against today and against the calendar."""
+    mapped = {(s.key, s.unit_text, s.col_unit, s.column_measure): s for s in d.series}
+    first_row = {r["period_text"]: r for r in rows if r["no_key"] and not r["no_period"]}
+    runs: dict[int, set[Period]] = {}
+    for r in rows:
+        if r["no_key"] or r["no_period"] or _series_key(r) not in mapped:
+            continue
+        text = r["period_text"]
+        if text not in d.periods:
+            d.periods[text] = _period(text, first_row.get(text, r), cells, source, ctx, parser)
+        plan = mapped[_series_key(r)]
+        runs.setdefault(plan.dup_key, set()).add(d.periods[text])
+    if not d.periods:
+        return
+    for text, period in d.periods.items():
+        if (period.year, period.end_month) > (ctx.today.year, ctx.today.month):
+            raise ReleaseError(
+                _where(source, ctx, first_row.get(text, {}), cells.columns.get("period")),
+                f"period {period.label} is in the future",
+                f"a period ending by {ctx.today:%Y-%m}",
+            )
+    _calendar(d, source, ctx)
+    _gaps(d, runs, source, ctx)
+
+
+def _period(
+    text: str | None,
+    row: dict[str, Any],
+    cells: Cells,
+    source: Source,
+    ctx: ReleaseContext,
+    parser: Callable[[str], Period],
+) -> Period:
+    if text is None:
+        if cells.release_period is None:
+            raise ReleaseError(
+                Location(source.id, ctx.file_name), "figures without a period", "a period column or title"
+            )
+        return cells.release_period
+    try:
+        return parser(text)
+    except (ValueError, NormaliseError) as exc:
+        raise ReleaseError(
+            _where(source, ctx, row, cells.columns.get("period")), str(exc), cells.columns.get("period_form")
+        ) from exc
+
+
+def _calendar(d: Decisions, source: Source, ctx: ReleaseContext) -> None:
+    """The newest period in a file must be the one its place in the calendar names (issue 14)."""
+    newest = max(d.periods.values(), key=lambda p: (p.year, p.end_month))
+    cadence = source.cadence
+    if cadence == "once":
+        return
+    wanted = (ctx.year, ctx.month) if cadence != "year" else (ctx.year, newest.end_month)
+    if (newest.year, newest.end_month) != wanted:
+        expected = f"{ctx.year}年" + (f"{ctx.month}月" if cadence != "year" else "")
+        raise ReleaseError(
+            Location(source.id, ctx.file_name),
+            f"the newest period in the file is {newest.label}, but the file is the release for "
+            f"{ctx.year}-{ctx.month:02d} by its location",
+            f"figures up to {expected} (a file of another period under this name would replace that "
+            "period's figures)",
+        )
+
+
+def _gaps(d: Decisions, runs: dict[int, set[Period]], source: Source, ctx: ReleaseContext) -> None:
+    """A series present before and after a period that the others have, but not in it, lost a row there:
+    a mistyped label, a NUL byte or another encoding in that row made it match nothing (issue 14)."""
+    everywhere = {(p.year, p.end_month) for ps in runs.values() for p in ps}
+    by_dup = {s.dup_key: s for s in d.series}
+    for dup, periods in runs.items():
+        ends = sorted({(p.year, p.end_month) for p in periods})
+        if len(ends) < 2:
+            continue
+        inside = {e for e in everywhere if ends[0] < e < ends[-1] and e not in set(ends)}
+        if inside:
+            gap = min(inside)
+            plan = by_dup[dup]
+            unmatched = [s.example for s in d.skips if s.reason == "label not in the registry"]
+            raise ReleaseError(
+                Location(source.id, ctx.file_name, plan.sheet),
+                f"{plan.label} ({plan.measure}) has no figure for {gap[0]}年{gap[1]}月 although the file has "
+                f"it before and after"
+                + (f"; labels that matched nothing: {', '.join(repr(u) for u in unmatched[:3])}" if unmatched else ""),
+                "a row for every period (a renamed, mistyped or garbled label is an error, not a skip)",
+            )  # fmt: skip
+
+
+def _regions(
+    d: Decisions, rows: list[dict[str, Any]], cells: Cells, source: Source, ctx: ReleaseContext
+) -> None:
+    for r in rows:
+        if not (r["no_key"] and r["no_period"] and not r["no_region"]):
+            continue
+        text = r["region_text"]
+        if text is None:
+            d.regions[text] = source.region
+        elif cells.regions is None:
+            code = str(text).strip()
+            if not code:
+                raise ReleaseError(
+                    _where(source, ctx, r, cells.columns.get("region")), "empty region", "a region code"
+                )
+            d.regions[text] = code
+        elif text in cells.regions:
+            d.regions[text] = cells.regions[text]
+        else:
+            d.skipped_regions.append(text)
+
+
+def finite(x: float) -> bool:
+    return math.isfinite(x)
