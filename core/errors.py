@@ -58,7 +58,7 @@ class Location:
         return ", ".join(parts)
 
 
-def one_line(error: BaseException, limit: int = 2000) -> str:
-    """An error as the single line a person reads: its message with newlines folded, bounded in length."""
+def one_line(error: BaseException | str, limit: int = 2000) -> str:
+    """An error (or a message) as the single line a person reads: newlines folded, bounded in length."""
     text = " ".join(str(error).split()) or type(error).__name__
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -12,12 +12,13 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from core.errors import UsageError
+from core.errors import ConfigError, UsageError
 
 
 def _find_home() -> Path:
@@ -35,6 +36,31 @@ def parse_month(text: str) -> date:
         raise UsageError(f"as-of month {text!r} must be YYYY-MM")
     year, month = (int(x) for x in text.split("-"))
     return date(year, month, 1)
+
+
+@dataclass(frozen=True)
+class NightlySchedule:
+    """When the nightly run and its watchdog run (config/settings.yml `nightly`)."""
+
+    timezone: str
+    start: time
+    deadline: time
+    first_night: date
+
+    @property
+    def cron(self) -> str:
+        return f"{self.start.minute} {self.start.hour} * * *"
+
+    @property
+    def watchdog_cron(self) -> str:
+        return f"{self.deadline.minute} {self.deadline.hour} * * *"
+
+
+def _clock(value: object, key: str) -> time:
+    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", str(value)):
+        raise ConfigError(f"config/settings.yml: nightly.{key} must be HH:MM, got {value!r}")
+    hour, minute = (int(x) for x in str(value).split(":"))
+    return time(hour, minute)
 
 
 @dataclass(frozen=True)
@@ -84,7 +110,8 @@ class Settings:
 
     @property
     def runs_dir(self) -> Path:
-        return self.state_dir / "warehouse" / "runs"
+        """The run records (planwatch.runs.RunStore)."""
+        return self.state_dir / "runs"
 
     @property
     def landing_dir(self) -> Path:
@@ -95,9 +122,30 @@ class Settings:
         return self.state_dir / "quarantine"
 
     def config(self) -> dict[str, object]:
-        data = yaml.safe_load((self.config_dir / "settings.yml").read_text(encoding="utf-8"))
-        assert isinstance(data, dict)
+        path = self.config_dir / "settings.yml"
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise ConfigError(f"{path}: cannot be read ({exc})") from exc
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}: expected a mapping of settings")
         return data
+
+    def nightly(self) -> NightlySchedule:
+        block = self.config().get("nightly")
+        if not isinstance(block, dict):
+            raise ConfigError(f"{self.config_dir / 'settings.yml'}: a `nightly:` block is required")
+        try:
+            ZoneInfo(str(block.get("timezone")))
+            first = date.fromisoformat(str(block.get("first_night")))
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ConfigError(f"{self.config_dir / 'settings.yml'}: nightly: {exc}") from exc
+        return NightlySchedule(
+            str(block["timezone"]),
+            _clock(block.get("start"), "start"),
+            _clock(block.get("deadline"), "deadline"),
+            first,
+        )
 
     def default_as_of(self) -> date:
         return parse_month(os.environ.get("PLANWATCH_AS_OF") or str(self.config()["demo_as_of"]))

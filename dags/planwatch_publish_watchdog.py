@@ -1,9 +1,11 @@
 """
 ### planwatch publish watchdog (airflow)
 
-At 07:00 Asia/Shanghai, checks that the nightly run published the serving warehouse since 02:00 today.
-If not, the task fails and its failure callback alerts (run log + e-mail via the `planwatch_smtp`
-connection), so the people on call hear about it before the leadership meeting.
+At the deadline `config/settings.yml` sets (`nightly.deadline`, 07:00 Asia/Shanghai), checks that a
+nightly run started since tonight's start (`nightly.start`, 02:00) and finished well: it published, or
+found nothing new and said so. If not, the task fails and its failure callback alerts (run record and
+e-mail via the `planwatch_smtp` connection), so the people on call hear about it before the leadership
+meeting. The rule is `planwatch.policy.check_night`; this file only wires.
 
 A separate DAG rather than a DeadlineAlert on the nightly DAG: `airflow dags test` crashed on a DAG with a
 DeadlineAlert in Airflow 3.3.2, and a plain task is testable end to end.
@@ -11,18 +13,23 @@ DeadlineAlert in Airflow 3.3.2, and a plain task is testable end to end.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pendulum
 from airflow.sdk import dag, task
 
+from core.settings import load_settings
 from planwatch.alerts import notify_failure
+from planwatch.retry import RETRY_POLICY
+
+SCHEDULE = load_settings().nightly()
 
 
 @dag(
     dag_id="planwatch_publish_watchdog",
-    schedule="0 7 * * *",
-    start_date=pendulum.datetime(2024, 1, 1, tz="Asia/Shanghai"),
+    description=f"每天{SCHEDULE.deadline:%H:%M}({SCHEDULE.timezone})检查当夜运行是否成功",
+    schedule=SCHEDULE.watchdog_cron,
+    start_date=pendulum.datetime(
+        SCHEDULE.first_night.year, SCHEDULE.first_night.month, SCHEDULE.first_night.day, tz=SCHEDULE.timezone
+    ),
     catchup=False,
     max_active_runs=1,
     doc_md=__doc__,
@@ -30,28 +37,17 @@ from planwatch.alerts import notify_failure
     default_args={
         "owner": "planwatch-data",
         "retries": 1,
-        "retry_delay": timedelta(minutes=5),
+        "retry_delay": pendulum.duration(minutes=5),
+        "retry_policy": RETRY_POLICY,
         "on_failure_callback": notify_failure,
     },
 )
 def planwatch_publish_watchdog() -> None:
     @task
-    def check_published_today(logical_date: pendulum.DateTime | None = None) -> str:
-        from airflow.sdk.exceptions import AirflowFailException
+    def check_published_today(logical_date=None) -> str:  # noqa: ANN001
+        from planwatch.watchdog import check_tonight
 
-        from core.settings import load_settings
-        from publishing.publish import latest_publish_time
-
-        settings = load_settings()
-        local = pendulum.instance(logical_date or pendulum.now("UTC")).in_timezone("Asia/Shanghai")
-        since = local.replace(hour=2, minute=0, second=0, microsecond=0)
-        latest = latest_publish_time(settings.published_dir)
-        if latest is None or latest < since:
-            raise AirflowFailException(
-                f"serving warehouse not published since {since:%Y-%m-%d %H:%M} Asia/Shanghai "
-                f"(latest publish: {latest or 'never'})"
-            )
-        return latest.isoformat()
+        return check_tonight(logical_date)
 
     check_published_today()
 

@@ -1,26 +1,37 @@
-"""What the dbt task needs around dbt itself.
+"""What the dbt task needs around dbt itself: its environment, and leaving the DuckDB files free.
 
 dbt runs in-process (cosmos' DBT_RUNNER invocation: no extra interpreter start, about 3 s saved per run).
-dbt-duckdb keeps its DuckDB environment open in the process after the command ends; under
-`airflow dags test` every later task runs in that same process, and DuckDB refuses to open a file again
-with a different configuration (read-only) while that handle lives. So the build task closes it.
+dbt-duckdb keeps a process-wide DuckDB environment after the command ends; under `airflow dags test`
+every later task runs in the same process, and DuckDB refuses to open the build file again read-only
+while that handle lives. dbt-duckdb's public classmethod `close_all_connections` drops the environment;
+the DuckDB handle closes with it once nothing else refers to it, which `gc.collect()` makes immediate.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 from typing import Any
+
+from core.contracts import RAW_ALIAS
+from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
+def dbt_env(settings: Settings) -> dict[str, str]:
+    """The environment variables dbt_project/profiles.yml and the raw source read."""
+    return {
+        "PLANWATCH_BUILD_DB": str(settings.build_db),
+        "PLANWATCH_RAW_DB": str(settings.raw_db),
+        "PLANWATCH_RAW_ALIAS": RAW_ALIAS,
+    }
+
+
 def release_dbt_duckdb(project_dir: str | None = None, **_: Any) -> None:
-    """Close dbt-duckdb's process-wide DuckDB environment (cosmos calls this after the dbt command)."""
+    """Drop dbt-duckdb's process-wide DuckDB environment (cosmos calls this after the dbt command)."""
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 
-    with DuckDBConnectionManager._LOCK:
-        env = DuckDBConnectionManager._ENV
-        if env is not None:
-            env.close()
-            DuckDBConnectionManager._ENV = None
-            log.info("closed dbt-duckdb's DuckDB environment")
+    DuckDBConnectionManager.close_all_connections()
+    gc.collect()
+    log.info("released dbt-duckdb's DuckDB environment")

@@ -1,28 +1,39 @@
 """The steps of the nightly run, as plain functions the DAG's tasks call (and tests call directly).
 
-Each step opens and closes its own DuckDB connections; nothing is held across steps, because every
-Airflow task (and under `airflow dags test`, every task of the run in one process) must leave the files
-free for the next writer.
+Each step opens and closes its own DuckDB connections (nothing is held across steps: every Airflow task,
+and under `airflow dags test` every task of the run in one process, must leave the files free for the
+next writer) and records what it did as a part of the run record (planwatch.runs). The next step reads
+that record, never a file another step happened to leave behind.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-from dataclasses import asdict
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import duckdb
 
-from core.errors import DataError
+from core import contracts
+from core.errors import ConfigError, DataError, one_line
 from core.settings import Settings, load_settings, parse_month
 from ingest import raw_store
 from ingest.paths import IngestPaths
 from ingest.pipeline import ingest_source
-from ingest.registry import load_registry
+from ingest.registry import check_mappings, load_registry
+from planwatch import policy
+from planwatch.runs import (
+    PublishOutcome,
+    ReportOutcome,
+    RunOutcome,
+    RunStart,
+    RunStore,
+    SourceLoad,
+    StepSkipped,
+    ValidationOutcome,
+    now,
+)
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +42,16 @@ class ValidationFailed(DataError):
     """The build did not pass validation; nothing was published."""
 
 
-PLAN_TIMEZONE = ZoneInfo("Asia/Shanghai")
+class SourceRejected(DataError):
+    """A source had releases rejected (quarantined); the others still loaded."""
+
+
+class RunFailed(DataError):
+    """The run as a whole failed: the message lists every failed step and its reason."""
+
+
+def store(settings: Settings) -> RunStore:
+    return RunStore(settings.runs_dir)
 
 
 def resolve_as_of(requested: str | None, logical_date: datetime | None, settings: Settings) -> str:
@@ -43,43 +63,69 @@ def resolve_as_of(requested: str | None, logical_date: datetime | None, settings
     if requested:
         return f"{parse_month(requested):%Y-%m}"
     if logical_date is not None:
-        local = logical_date.astimezone(PLAN_TIMEZONE) if logical_date.tzinfo else logical_date
+        zone = ZoneInfo(settings.nightly().timezone)
+        local = logical_date.astimezone(zone) if logical_date.tzinfo else logical_date
         first = local.date().replace(day=1)
         prev = date(first.year - 1, 12, 1) if first.month == 1 else date(first.year, first.month - 1, 1)
         return f"{prev:%Y-%m}"
     return f"{settings.default_as_of():%Y-%m}"
 
 
-def source_ids(settings: Settings | None = None) -> list[str]:
+def check_configuration(settings: Settings) -> list[str]:
+    """The checks `planwatch sources check` makes, made before anything is fetched: a wrong entry fails
+    the night at once with the entry and field named, instead of half-way through."""
+    sources = load_registry(settings.sources_dir)
+    return check_mappings(sources, settings.dbt_project_dir / "seeds" / "indicators.csv")
+
+
+def prepare(
+    run_id: str,
+    requested_as_of: str | None,
+    logical_date: datetime | None,
+    settings: Settings | None = None,
+    dag_id: str = "planwatch_nightly",
+) -> RunStart:
     settings = settings or load_settings()
-    return sorted(load_registry(settings.sources_dir))
+    problems = check_configuration(settings)
+    if problems:
+        raise ConfigError("configuration invalid, nothing fetched: " + "; ".join(problems))
+    with raw_store.connect(settings.raw_db):  # a new deployment: create the raw tables dbt reads
+        pass
+    start = RunStart(
+        run_id=run_id,
+        dag_id=dag_id,
+        as_of=resolve_as_of(requested_as_of, logical_date, settings),
+        as_of_explicit=bool(requested_as_of),
+        started_at=now(),
+        sources=sorted(load_registry(settings.sources_dir)),
+    )
+    store(settings).start(start)
+    return start
 
 
-def ingest_one(source_id: str, as_of: str, settings: Settings | None = None) -> dict[str, Any]:
+def ingest_one(source_id: str, as_of: str, run_id: str, settings: Settings | None = None) -> SourceLoad:
     settings = settings or load_settings()
     source = load_registry(settings.sources_dir)[source_id]
     result = ingest_source(source, IngestPaths.from_settings(settings), parse_month(as_of))
-    summary = asdict(result) | {"status": result.status}
+    part = SourceLoad(
+        source_id=source_id,
+        status="rejected" if result.rejected else ("loaded" if result.releases_new else "unchanged"),
+        rows_loaded=result.rows_loaded,
+        releases_new=result.releases_new,
+        releases_unchanged=result.releases_unchanged,
+        releases_missing=result.releases_missing,
+        rejected=[one_line(r, 500) for r in result.rejected],
+    )
+    store(settings).source(run_id, part)
     if result.rejected:
-        raise SourceRejected(source_id, result.rejected, summary)
-    return summary
+        raise SourceRejected(
+            f"{source_id}: {len(result.rejected)} release(s) rejected: " + " | ".join(part.rejected)
+        )
+    return part
 
 
-class SourceRejected(DataError):
-    def __init__(self, source_id: str, reasons: list[str], summary: dict[str, Any]) -> None:
-        super().__init__(f"{source_id}: {len(reasons)} release(s) rejected: " + " | ".join(reasons))
-        self.summary = summary
-
-
-def ensure_raw(settings: Settings | None = None) -> None:
-    """A new deployment has no raw file yet: create its tables so dbt can build 'no data' marts."""
-    settings = settings or load_settings()
-    with raw_store.connect(settings.raw_db):
-        pass
-
-
-def validate(as_of: str, settings: Settings | None = None) -> dict[str, Any]:
-    """Validate the build; the results are kept for the publish step's quality table and Data Docs."""
+def validate(as_of: str, run_id: str, settings: Settings | None = None) -> ValidationOutcome:
+    """Validate the build and keep the results in the run record, for the publish step's quality table."""
     from expectations.runner import validate_build
 
     settings = settings or load_settings()
@@ -93,58 +139,95 @@ def validate(as_of: str, settings: Settings | None = None) -> dict[str, Any]:
         data_docs_dir=settings.reports_dir / "data_docs",
     )
     log.info(report.summary())
-    settings.runs_dir.mkdir(parents=True, exist_ok=True)
-    checks_file = settings.runs_dir / "validation.json"
-    checks_file.write_text(json.dumps(report.rows(), ensure_ascii=False, default=str), encoding="utf-8")
+    outcome = ValidationOutcome(
+        passed=report.success,
+        checks=len(report.checks),
+        warnings=[c.describe() for c in report.warnings],
+        blocking=[c.describe() for c in report.blocking_failures],
+        data_docs=report.data_docs,
+        check_rows=report.rows(),
+    )
+    store(settings).validation(run_id, outcome)
     if not report.success:
         raise ValidationFailed(report.summary())
-    return {
-        "checks": len(report.checks),
-        "warnings": [c.describe() for c in report.warnings],
-        "passed": True,
-        "data_docs": report.data_docs,
-    }
+    return outcome
 
 
-def publish(settings: Settings | None = None, *, allow_older: bool = True) -> dict[str, Any]:
-    """Publish the validated build; allow_older=False refuses a build whose latest as-of month is
-    older than the one being served (a cleared run of an earlier night must not turn the clock back)."""
+def publish(run_id: str, settings: Settings | None = None, *, allow_older: bool = False) -> PublishOutcome:
+    """Publish the build this run validated; refuse a build this run did not validate, and (unless
+    allow_older) one whose latest as-of month is older than the one being served: a cleared run of an
+    earlier night must not turn the clock back."""
     from publishing import publish as publishing
 
     settings = settings or load_settings()
+    validation = store(settings).load(run_id).validation
+    if validation is None or not validation.passed:
+        raise publishing.PublishError(f"run {run_id} has no passed validation of the build: not publishing")
     if not allow_older:
         publishing.refuse_older_build(settings.build_db, settings.serving_db)
-    checks_file = settings.runs_dir / "validation.json"
-    quality = json.loads(checks_file.read_text(encoding="utf-8")) if checks_file.exists() else []
     result = publishing.publish(
-        settings.build_db, settings.serving_db, settings.published_dir, settings.keep_published, quality
+        settings.build_db,
+        settings.serving_db,
+        settings.published_dir,
+        settings.keep_published,
+        validation.check_rows,
     )
-    summary = {"publish_id": result.publish_id, "serving_db": str(result.path)}
-    try:  # the warehouse is already published: a failed export must not report it as not published
-        summary["parquet"] = str(
+    outcome = PublishOutcome(publish_id=result.publish_id, serving_db=str(result.path))
+    try:  # the warehouse is already published: a failed export is recorded and fails the run, no more
+        outcome.parquet = str(
             publishing.export_parquet(
                 settings.serving_db, settings.warehouse_dir / "parquet", result.publish_id
             )
         )
     except (OSError, duckdb.Error) as exc:
         log.error("Parquet export failed (the warehouse itself was published): %s", exc)
-        summary["parquet_error"] = str(exc)
-    return summary
+        outcome.parquet_error = one_line(exc, 500)
+    store(settings).publish(run_id, outcome)
+    return outcome
 
 
-def report(as_of: str, settings: Settings | None = None) -> dict[str, Any]:
+def active_plans(serving_db: Path) -> list[tuple[str, str, date]]:
+    """(plan id, title, last as-of month) of every plan the serving warehouse tracks now."""
+    with duckdb.connect(str(serving_db), read_only=True) as con:
+        rows = con.execute(
+            f"select plan_id, title_zh, last_as_of_month from {contracts.PLANS} "
+            "where is_active and last_as_of_month is not null order by plan_year, plan_id"
+        ).fetchall()
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+def report(as_of: str, run_id: str, settings: Settings | None = None) -> list[ReportOutcome]:
+    """The progress report of every active plan: this year's, and last year's while it closes."""
     from reporting import generate
 
     settings = settings or load_settings()
-    return generate(settings.serving_db, parse_month(as_of), settings.reports_dir)
+    plans = active_plans(settings.serving_db)
+    if not plans:
+        store(settings).skip(run_id, StepSkipped(step="report", reason=f"no plan is active as of {as_of}"))
+        return []
+    outcomes = []
+    for plan_id, title, last_month in plans:
+        out = generate(settings.serving_db, last_month, settings.reports_dir, plan_id=plan_id)
+        part = ReportOutcome(
+            plan_id=plan_id,
+            plan_title=title,
+            as_of=f"{last_month:%Y-%m}",
+            html=out.get("html"),
+            xlsx=out.get("xlsx"),
+            status_counts=out.get("status_counts") or {},
+        )
+        store(settings).report(run_id, part)
+        outcomes.append(part)
+    return outcomes
 
 
-def write_run_summary(run_id: str, parts: dict[str, Any], settings: Settings | None = None) -> Path:
+def finalize(run_id: str, settings: Settings | None = None) -> RunOutcome:
+    """Judge the run from its record (planwatch.policy); a failed run raises with every reason."""
     settings = settings or load_settings()
-    settings.runs_dir.mkdir(parents=True, exist_ok=True)
-    summary = {"run_id": run_id, "finished_at": datetime.now(UTC).isoformat()} | parts
-    path = settings.runs_dir / "latest.json"
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
-    tmp.replace(path)
-    return path
+    runs = store(settings)
+    verdict = policy.judge(runs.load(run_id))
+    outcome = RunOutcome(ok=verdict.ok, problems=verdict.problems, finished_at=now())
+    runs.finish(run_id, outcome)
+    if not verdict.ok:
+        raise RunFailed("; ".join(verdict.problems))
+    return outcome

@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from core.contracts import RAW_ALIAS
+from planwatch.runs import RunRecord, RunStore
+
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "data" / "samples"
 BIN = Path(sys.executable).parent
@@ -97,12 +100,13 @@ def airflow_env(airflow_home: Path, project: Project | None) -> dict[str, str]:
 class RunResult:
     returncode: int
     output: str
-    summary: dict
+    record: RunRecord
 
 
 def run_nightly(project: Project, airflow_home: Path, as_of: str = "2024-09") -> RunResult:
     """One real `airflow dags test` of the nightly DAG, as `planwatch run` does it."""
-    logical = datetime.now(UTC).replace(microsecond=0).isoformat()
+    started = datetime.now(UTC)
+    logical = started.replace(microsecond=0).isoformat()
     proc = subprocess.run(
         [
             str(BIN / "airflow"),
@@ -118,9 +122,22 @@ def run_nightly(project: Project, airflow_home: Path, as_of: str = "2024-09") ->
         text=True,
         timeout=600,
     )
-    summary_path = project.state / "warehouse" / "runs" / "latest.json"
-    summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}
-    return RunResult(proc.returncode, proc.stdout + proc.stderr, summary)
+    record = RunStore(project.state / "runs").latest_started_after(started) or RunRecord()
+    return RunResult(proc.returncode, proc.stdout + proc.stderr, record)
+
+
+def load_samples(env: dict[str, str], as_of: str) -> None:
+    """Load every registry source into the raw file of PLANWATCH_STATE_DIR, in a fresh process."""
+    code = (
+        "from core.settings import load_settings, parse_month\n"
+        "from ingest.paths import IngestPaths\n"
+        "from ingest.pipeline import ingest_source\n"
+        "from ingest.registry import load_registry\n"
+        "s = load_settings()\n"
+        "for source in load_registry(s.sources_dir).values():\n"
+        f"    ingest_source(source, IngestPaths.from_settings(s), parse_month({as_of!r}))\n"
+    )
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True)
 
 
 @dataclass
@@ -138,14 +155,9 @@ def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     env = dict(
         os.environ, PLANWATCH_STATE_DIR=str(state), PLANWATCH_DATA_ROOT=str(SAMPLES), PLANWATCH_HOME=str(REPO)
     )
-    code = (
-        "from planwatch.nightly import ensure_raw, ingest_one, source_ids\n"
-        "ensure_raw()\n"
-        "for s in source_ids(): ingest_one(s, '2024-09')\n"
-    )
-    subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True)
+    load_samples(env, "2024-09")
     raw, build = state / "warehouse" / "raw.duckdb", state / "warehouse" / "build.duckdb"
-    env.update(PLANWATCH_RAW_DB=str(raw), PLANWATCH_BUILD_DB=str(build))
+    env.update(PLANWATCH_RAW_DB=str(raw), PLANWATCH_BUILD_DB=str(build), PLANWATCH_RAW_ALIAS=RAW_ALIAS)
     proc = subprocess.run(
         [str(BIN / "dbt"), "build", "--profiles-dir", ".", "--vars", '{"as_of_month": "2024-09"}',
          "--target-path", str(state / "dbt_target"), "--log-path", str(state / "dbt_logs")],

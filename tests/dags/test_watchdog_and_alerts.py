@@ -6,15 +6,13 @@ import socketserver
 import subprocess
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from publishing.publish import publish
+from planwatch.runs import PublishOutcome, RunOutcome, RunStart, RunStore
 from tests.conftest import BIN, Project, airflow_env
-from tests.publishing.test_publish import make_build
 
 pytestmark = pytest.mark.slow
 
@@ -76,9 +74,24 @@ def _watchdog(
     )
 
 
-def test_no_publish_by_seven_alerts_by_mail_and_in_the_run_log(
+def _record_night(state: Path, started: datetime, ok: bool, problems: list[str] | None = None) -> None:
+    """A nightly run record as the nightly DAG writes it (planwatch.runs)."""
+    runs = RunStore(state / "runs")
+    run_id = f"scheduled__{started:%Y-%m-%dT%H:%M:%S}"
+    runs.start(RunStart(run_id=run_id, dag_id="planwatch_nightly", as_of="2026-11", started_at=started))
+    if ok:
+        runs.publish(run_id, PublishOutcome(publish_id=f"{started:%Y%m%dT%H%M%S%f}Z", serving_db="x"))
+    runs.finish(
+        run_id, RunOutcome(ok=ok, problems=problems or [], finished_at=started + timedelta(minutes=1))
+    )
+
+
+def test_no_run_by_seven_alerts_by_mail_and_in_the_run_record(
     project: Project, airflow_home: Path, smtp_sink: int
 ) -> None:
+    _record_night(
+        project.state, datetime(2026, 11, 30, 17, 0, tzinfo=UTC), ok=True
+    )  # 01:00: the night before
     out = _watchdog(
         project,
         airflow_home,
@@ -89,26 +102,27 @@ def test_no_publish_by_seven_alerts_by_mail_and_in_the_run_log(
         AIRFLOW_VAR_PLANWATCH_ALERT_TO="ops@example.org",
     )
     assert out.returncode != 0
-    assert "not published since 2026-12-01 02:00" in out.stdout + out.stderr
+    assert "no nightly run started since 2026-12-01 02:00 Asia/Shanghai" in out.stdout + out.stderr
     assert _SmtpSink.messages, (out.stdout + out.stderr)[-3000:]
     assert "ops@example.org" in _SmtpSink.messages[0]
-    with duckdb.connect(str(project.state / "warehouse" / "raw.duckdb"), read_only=True) as con:
-        events = con.execute("select dag_id, task_id, event, detail from run_log").fetchall()
-    assert events[0][:3] == ("planwatch_publish_watchdog", "check_published_today", "task_failed")
-    assert "not published" in events[0][3]
+    failures = [f for f in (project.state / "runs").glob("*/failures/*.json") if "watchdog" not in f.name]
+    assert len(failures) == 1
+    recorded = RunStore(project.state / "runs").load(failures[0].parent.parent.name).failures[0]
+    assert recorded.task_id == "check_published_today" and "no nightly run started" in recorded.error
+    assert recorded.retryable is False
 
 
-def test_a_publish_after_two_oclock_satisfies_the_watchdog(project: Project, airflow_home: Path) -> None:
-    warehouse = project.state / "warehouse"
-    done = publish(
-        make_build(project.state / "build.duckdb", 1, 10),
-        warehouse / "planwatch.duckdb",
-        warehouse / "published",
+def test_a_failed_night_alerts_with_its_reasons(project: Project, airflow_home: Path) -> None:
+    _record_night(
+        project.state, datetime(2026, 11, 30, 18, 0, tzinfo=UTC), ok=False, problems=["validation failed: x"]
     )
-    # as if that publish had happened at 03:00 Asia/Shanghai on 1 December (19:00 UTC the day before)
-    at_three = datetime(2026, 11, 30, 19, 0, tzinfo=UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    (warehouse / "published" / f"{done.publish_id}.duckdb").rename(
-        warehouse / "published" / f"{at_three}.duckdb"
-    )
+    out = _watchdog(project, airflow_home, "2026-11-30T23:00:00+00:00")
+    assert out.returncode != 0
+    assert "failed: validation failed: x" in out.stdout + out.stderr
+
+
+def test_a_good_run_after_two_oclock_satisfies_the_watchdog(project: Project, airflow_home: Path) -> None:
+    # 03:00 Asia/Shanghai on 1 December is 19:00 UTC the day before
+    _record_night(project.state, datetime(2026, 11, 30, 19, 0, tzinfo=UTC), ok=True)
     out = _watchdog(project, airflow_home, "2026-11-30T23:00:00+00:00")
     assert out.returncode == 0, (out.stdout + out.stderr)[-3000:]

@@ -25,15 +25,19 @@ def test_nightly_run_publishes_and_a_rerun_changes_nothing(project: Project, air
     serving = project.state / "warehouse" / "planwatch.duckdb"
     raw = project.state / "warehouse" / "raw.duckdb"
     assert serving.exists()
-    assert first.summary["validation"]["passed"] is True
+    assert first.record.validation is not None and first.record.validation.passed is True
     assert {"stats_monthly_report", "commerce_foreign_investment"} <= {
-        s["source_id"] for s in first.summary["sources"]
+        s.source_id for s in first.record.sources
     }
-    assert Path(first.summary["report"]["html"]).exists()
+    assert first.record.reports and all(Path(str(r.html)).exists() for r in first.record.reports)
 
     progress = _rows(serving, MART_QUERY)
-    n_targets = _rows(serving, "select count(*) from reference.plan_targets")[0][0]
-    assert len(progress) == n_targets * 9  # every target for every as-of month 2024-01..09
+    n_targets = _rows(serving, "select count(*) from reference.plan_targets where plan_id = 'district_2024'")[
+        0
+    ][0]
+    assert (
+        len(progress) == n_targets * 9
+    )  # every 2024 target for every as-of month 2024-01..09; 2025 not begun
     statuses = dict(
         _rows(serving, "select target_id, status from marts.fct_target_progress where as_of_month_no = 9")
     )
@@ -43,11 +47,12 @@ def test_nightly_run_publishes_and_a_rerun_changes_nothing(project: Project, air
 
     second = run_nightly(project, airflow_home)
     assert second.returncode == 0, second.output[-3000:]
-    assert all(s["releases_new"] == 0 for s in second.summary["sources"])
+    assert all(s.releases_new == 0 for s in second.record.sources)
     assert _rows(raw, "select count(*) from observations")[0][0] == raw_rows
     assert sorted(p.name for p in (project.state / "landing").rglob("*") if p.is_file()) == landing_files
     assert _rows(serving, MART_QUERY) == progress
-    assert second.summary["publish"]["publish_id"] != first.summary["publish"]["publish_id"]
+    assert second.record.publish and first.record.publish
+    assert second.record.publish.publish_id != first.record.publish.publish_id
 
 
 def test_a_wrong_mart_is_not_published_and_the_run_fails_with_the_check(
@@ -77,6 +82,6 @@ def test_a_wrong_mart_is_not_published_and_the_run_fails_with_the_check(
     assert bad.returncode != 0
     assert "expect_column_values_to_be_in_set" in bad.output
     assert "fct_target_progress.status" in bad.output
-    assert bad.summary["publish"] is None
+    assert bad.record.publish is None
     assert serving.stat().st_ino == inode
     assert _rows(serving, MART_QUERY) == before

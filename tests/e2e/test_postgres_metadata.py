@@ -26,6 +26,7 @@ import duckdb
 import pytest
 
 from core.settings import load_settings
+from planwatch.runs import RunStore
 from tests.conftest import BIN, Project, airflow_env, make_project
 
 pytestmark = pytest.mark.slow
@@ -250,8 +251,8 @@ def test_nightly_dag_runs_end_to_end_with_postgres_metadata(
         task_id for task_id, _, _ in tasks
     }
     assert {state for _, _, state in tasks} == {"success"}, tasks
-    summary = json.loads((deployment.project.state / "warehouse" / "runs" / "latest.json").read_text())
-    assert summary["publish"] is not None and not summary["failed_sources"]
+    record = RunStore(deployment.project.state / "runs").latest()
+    assert record is not None and record.publish is not None and not record.failed_sources
 
 
 @pytest.fixture

@@ -1,0 +1,226 @@
+"""The run record: one typed record per nightly run, that the steps write and everyone else reads.
+
+Each step of a run writes its own part (so no two Airflow tasks ever write the same file, and a
+failure callback needs no database): the start (as-of month, plans), one part per source, the
+validation, the publish, one part per plan report, any task failure, and the outcome. `RunStore.load`
+assembles them into a `RunRecord`; the command line, the watchdog and the alerts read that, and
+`planwatch.policy` decides from it whether the run failed.
+
+    <state>/runs/<run>/start.json, sources/<id>.json, validation.json, publish.json,
+                       reports/<plan>.json, failures/<task>.json, outcome.json
+    <state>/runs/LATEST   the folder name of the newest run that finished
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from core.errors import ConfigError
+
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RunStart(_Part):
+    run_id: str
+    dag_id: str
+    as_of: str  # YYYY-MM
+    as_of_explicit: bool = False
+    started_at: datetime
+    sources: list[str] = Field(default_factory=list)
+
+
+class SourceLoad(_Part):
+    source_id: str
+    status: Literal["loaded", "unchanged", "rejected", "failed"]
+    rows_loaded: int = 0
+    releases_new: int = 0
+    releases_unchanged: int = 0
+    releases_missing: int = 0
+    rejected: list[str] = Field(default_factory=list)
+    reason: str | None = None  # why a source failed (one line), when it did
+
+
+class ValidationOutcome(_Part):
+    passed: bool
+    checks: int
+    warnings: list[str] = Field(default_factory=list)
+    blocking: list[str] = Field(default_factory=list)
+    data_docs: str | None = None
+    # one row per check, for the quality table of the serving file (quality.check_results)
+    check_rows: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class PublishOutcome(_Part):
+    publish_id: str
+    serving_db: str
+    parquet: str | None = None
+    parquet_error: str | None = None
+
+
+class ReportOutcome(_Part):
+    plan_id: str
+    plan_title: str | None = None
+    as_of: str
+    html: str | None = None
+    xlsx: str | None = None
+    status_counts: dict[str, int] = Field(default_factory=dict)
+
+
+class StepSkipped(_Part):
+    step: str
+    reason: str
+
+
+class TaskFailure(_Part):
+    task_id: str
+    error: str  # one line
+    error_type: str
+    retryable: bool = False
+    at: datetime
+
+
+class RunOutcome(_Part):
+    ok: bool
+    problems: list[str] = Field(default_factory=list)
+    finished_at: datetime
+
+
+class RunRecord(BaseModel):
+    """Everything known about one run, assembled from its parts."""
+
+    start: RunStart | None = None
+    sources: list[SourceLoad] = Field(default_factory=list)
+    validation: ValidationOutcome | None = None
+    publish: PublishOutcome | None = None
+    reports: list[ReportOutcome] = Field(default_factory=list)
+    skipped: list[StepSkipped] = Field(default_factory=list)
+    failures: list[TaskFailure] = Field(default_factory=list)
+    outcome: RunOutcome | None = None
+
+    @property
+    def run_id(self) -> str | None:
+        return self.start.run_id if self.start else None
+
+    @property
+    def failed_sources(self) -> list[str]:
+        loaded = {s.source_id for s in self.sources if s.status in ("loaded", "unchanged")}
+        expected = self.start.sources if self.start else []
+        return sorted((set(expected) | {s.source_id for s in self.sources}) - loaded)
+
+
+def run_folder_name(run_id: str) -> str:
+    """A file-system-safe folder name for an Airflow run id (manual__2024-10-01T02:00:00+00:00)."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", run_id).strip("._") or "run"
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False) as tmp:
+        tmp.write(text)
+    os.replace(tmp.name, path)
+
+
+class RunStore:
+    """Where run records live: <state>/runs. Each part is written atomically by one task."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def folder(self, run_id: str) -> Path:
+        return self.root / run_folder_name(run_id)
+
+    def write(self, run_id: str, name: str, part: BaseModel) -> Path:
+        path = self.folder(run_id) / f"{name}.json"
+        _write_atomic(path, part.model_dump_json(indent=2))
+        return path
+
+    def start(self, part: RunStart) -> None:
+        folder = self.folder(part.run_id)
+        for stale in ("outcome.json", "validation.json", "publish.json"):
+            (folder / stale).unlink(missing_ok=True)  # a cleared run starts its record again
+        for sub in ("sources", "reports", "failures", "skipped"):
+            for old in (folder / sub).glob("*.json"):
+                old.unlink()
+        self.write(part.run_id, "start", part)
+
+    def source(self, run_id: str, part: SourceLoad) -> None:
+        self.write(run_id, f"sources/{part.source_id}", part)
+
+    def validation(self, run_id: str, part: ValidationOutcome) -> None:
+        self.write(run_id, "validation", part)
+
+    def publish(self, run_id: str, part: PublishOutcome) -> None:
+        self.write(run_id, "publish", part)
+
+    def report(self, run_id: str, part: ReportOutcome) -> None:
+        self.write(run_id, f"reports/{part.plan_id}", part)
+
+    def skip(self, run_id: str, part: StepSkipped) -> None:
+        self.write(run_id, f"skipped/{part.step}", part)
+
+    def failure(self, run_id: str, part: TaskFailure) -> None:
+        self.write(run_id, f"failures/{run_folder_name(part.task_id)}", part)
+
+    def finish(self, run_id: str, part: RunOutcome) -> None:
+        self.write(run_id, "outcome", part)
+        _write_atomic(self.root / "LATEST", run_folder_name(run_id) + "\n")
+
+    def load(self, run_id: str) -> RunRecord:
+        return self._load_folder(self.folder(run_id))
+
+    def latest(self) -> RunRecord | None:
+        pointer = self.root / "LATEST"
+        if not pointer.exists():
+            return None
+        return self._load_folder(self.root / pointer.read_text(encoding="utf-8").strip())
+
+    def latest_started_after(self, moment: datetime) -> RunRecord | None:
+        """The newest run (finished or not) that started after `moment`: what a command just ran."""
+        candidates = []
+        for start in self.root.glob("*/start.json"):
+            part = _read(start, RunStart)
+            if part.started_at >= moment:
+                candidates.append((part.started_at, start.parent))
+        return self._load_folder(max(candidates)[1]) if candidates else None
+
+    def _load_folder(self, folder: Path) -> RunRecord:
+        def one(name: str, model: type[_Model]) -> _Model | None:
+            path = folder / f"{name}.json"
+            return _read(path, model) if path.exists() else None
+
+        def many(sub: str, model: type[_Model]) -> list[_Model]:
+            return [_read(p, model) for p in sorted((folder / sub).glob("*.json"))]
+
+        return RunRecord(
+            start=one("start", RunStart),
+            sources=many("sources", SourceLoad),
+            validation=one("validation", ValidationOutcome),
+            publish=one("publish", PublishOutcome),
+            reports=many("reports", ReportOutcome),
+            skipped=many("skipped", StepSkipped),
+            failures=many("failures", TaskFailure),
+            outcome=one("outcome", RunOutcome),
+        )
+
+
+def _read(path: Path, model: type[_Model]) -> _Model:
+    try:
+        return model.model_validate(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, ValidationError) as exc:
+        raise ConfigError(f"{path}: not a valid {model.__name__} run-record part ({exc})") from exc
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
