@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -69,6 +70,38 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def _views_and_comments(con: duckdb.DuckDBPyConnection) -> tuple[list[Any], list[Any], list[Any]]:
+    """From the attached build: the serving views' SQL, the column comments (Chinese display names) and
+    the table and view descriptions of everything served."""
+    views = con.execute(
+        """
+        select schema_name, view_name, sql from duckdb_views()
+        where database_name = 'build' and schema_name in (select unnest(?)) and not internal
+        order by all
+        """,
+        [list(VIEW_SCHEMAS)],
+    ).fetchall()
+    columns = con.execute(
+        """
+        select schema_name, table_name, column_name, comment from duckdb_columns()
+        where database_name = 'build' and comment is not null
+          and schema_name in (select unnest(?))
+        """,
+        [list(SERVED_SCHEMAS + VIEW_SCHEMAS)],
+    ).fetchall()
+    relations = con.execute(
+        """
+        select schema_name, table_name, 'table', comment from duckdb_tables()
+        where database_name = 'build' and comment is not null and schema_name in (select unnest(?))
+        union all
+        select schema_name, view_name, 'view', comment from duckdb_views()
+        where database_name = 'build' and comment is not null and schema_name in (select unnest(?))
+        """,
+        [list(SERVED_SCHEMAS), list(VIEW_SCHEMAS)],
+    ).fetchall()
+    return views, columns, relations
+
+
 def write_serving_copy(build_db: Path, target: Path, quality: list[dict] | None = None) -> None:
     """Copy the served schemas of the build into a fresh DuckDB file (compact, no staging views), with
     the serving views re-pointed at the local tables and the night's quality results beside them."""
@@ -92,32 +125,7 @@ def write_serving_copy(build_db: Path, target: Path, quality: list[dict] | None 
         for schema, table in tables:
             con.execute(f'create schema if not exists "{schema}"')
             con.execute(f'create table "{schema}"."{table}" as select * from build."{schema}"."{table}"')
-        views = con.execute(
-            """
-            select schema_name, view_name, sql from duckdb_views()
-            where database_name = 'build' and schema_name in (select unnest(?)) and not internal
-            order by all
-            """,
-            [list(VIEW_SCHEMAS)],
-        ).fetchall()
-        comments = con.execute(
-            """
-            select schema_name, table_name, column_name, comment from duckdb_columns()
-            where database_name = 'build' and comment is not null
-              and schema_name in (select unnest(?))
-            """,
-            [list(SERVED_SCHEMAS + VIEW_SCHEMAS)],
-        ).fetchall()
-        relation_comments = con.execute(
-            """
-            select schema_name, table_name, 'table', comment from duckdb_tables()
-            where database_name = 'build' and comment is not null and schema_name in (select unnest(?))
-            union all
-            select schema_name, view_name, 'view', comment from duckdb_views()
-            where database_name = 'build' and comment is not null and schema_name in (select unnest(?))
-            """,
-            [list(SERVED_SCHEMAS), list(VIEW_SCHEMAS)],
-        ).fetchall()
+        views, comments, relation_comments = _views_and_comments(con)
         con.execute("detach build")
         for schema, _view, sql in views:
             con.execute(f'create schema if not exists "{schema}"')

@@ -156,7 +156,12 @@ def _polyline(xy: list[tuple[float, float]]) -> str:
 
 
 def trend_svg(series: Series, title: str, *, small: bool = False) -> str:
-    """One target's trend: the full chart (axes, labels, tooltips) or a sparkline for a table row."""
+    """One target's trend: the full chart (axes, labels, tooltips) or a sparkline for a table row.
+
+    Longer than our usual function on purpose: it draws one SVG from back to front (grid, benchmark,
+    target, line, points, label), and every layer needs the same scales; split up, each part would take
+    the dozen coordinates as arguments.
+    """
     if small:
         width, height, left, right, top, bottom = 132, 40, 3, 8, 5, 5
     else:

@@ -105,6 +105,15 @@ def _target_view(
     )
 
 
+def _attention(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Off track first, then at risk, each worst gap first."""
+    order = {status: i for i, status in enumerate(summary.NEEDS_ATTENTION)}
+    return sorted(
+        (r for r in rows if r["status"] in order),
+        key=lambda r: (order[r["status"]], r["gap_pp"] if r.get("gap_pp") is not None else 0.0),
+    )
+
+
 def _view(snapshot: ProgressSnapshot) -> dict[str, Any]:
     rules = snapshot.status_rules
     colours = {r["status"]: r["colour_hex"] for r in rules}
@@ -141,11 +150,6 @@ def _view(snapshot: ProgressSnapshot) -> dict[str, Any]:
         for group in summary.by_section(snapshot)
     ]
     bureaus = [{"group": g, "bar": bar(g)} for g in summary.by_bureau(snapshot)]
-    order = {status: i for i, status in enumerate(summary.NEEDS_ATTENTION)}
-    attention = sorted(
-        (r for r in rows if r["status"] in order),
-        key=lambda r: (order[r["status"]], r["gap_pp"] if r.get("gap_pp") is not None else 0.0),
-    )
     changes = [
         dict(c, before=look.get(c["previous_status"], {}), after=look.get(c["status"], {}))
         for c in snapshot.changes
@@ -160,7 +164,7 @@ def _view(snapshot: ProgressSnapshot) -> dict[str, Any]:
         "donut": Markup(charts.donut(everything.share_on_track, colours.get("on_track") or "#2da44e")),
         "sections": sections,
         "bureaus": bureaus,
-        "attention": attention,
+        "attention": _attention(rows),
         "changes": changes,
         "trends": trends,
         "month_no": snapshot.as_of.month,

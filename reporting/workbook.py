@@ -186,6 +186,34 @@ class StatusStyles:
         cell.alignment = CENTER
 
 
+def _fill_cell(cell: Any, key: str, value: Any, row: dict[str, Any]) -> None:
+    """One cell of a target's row: the value, kept a number where it is one, with its format and alignment."""
+    cell.value = value
+    if key == "target_value":
+        sign = COMPARATOR_SIGNS.get(row.get("comparator") or "", "")
+        cell.number_format = f'"{sign}"{_value_format(row)}' if sign else _value_format(row)
+        if row.get("kind") == "decrease":
+            cell.number_format = '"同比下降"'  # the value (0) stays for formulas; the words are the target
+        if value is None:
+            cell.value = "—"
+    elif key == "actual_value":
+        cell.number_format = _value_format(row)
+    elif key in ("completion_rate", "time_benchmark"):
+        cell.number_format = PERCENT
+    elif key == "gap_pp":
+        _gap_cell(cell, row)
+    elif key == "ytd_growth_pct":
+        cell.number_format = GROWTH
+    if key in ("indicator_name", "note", "bureau_name", "required"):
+        cell.alignment = LEFT
+    elif key in ("seq", "unit_raw", "target_id"):
+        cell.alignment = CENTER
+    else:
+        cell.alignment = RIGHT if value is not None else CENTER
+    if key in ("note", "target_id"):
+        cell.font = SMALL_FONT
+
+
 def _section_sheet(
     wb: Workbook,
     snapshot: ProgressSnapshot,
@@ -214,33 +242,7 @@ def _section_sheet(
             if column.key == "status":
                 styles.apply(cell, row["status"], row.get("status_label_zh"), row.get("status_colour"))
                 continue
-            value = values.get(column.key)
-            cell.value = value
-            if column.key == "target_value":
-                sign = COMPARATOR_SIGNS.get(row.get("comparator") or "", "")
-                cell.number_format = f'"{sign}"{_value_format(row)}' if sign else _value_format(row)
-                if row.get("kind") == "decrease":
-                    cell.number_format = (
-                        '"同比下降"'  # the value (0) stays for formulas; the words are the target
-                    )
-                if value is None:
-                    cell.value = "—"
-            elif column.key == "actual_value":
-                cell.number_format = _value_format(row)
-            elif column.key in ("completion_rate", "time_benchmark"):
-                cell.number_format = PERCENT
-            elif column.key == "gap_pp":
-                _gap_cell(cell, row)
-            elif column.key == "ytd_growth_pct":
-                cell.number_format = GROWTH
-            if column.key in ("indicator_name", "note", "bureau_name", "required"):
-                cell.alignment = LEFT
-            elif column.key in ("seq", "unit_raw", "target_id"):
-                cell.alignment = CENTER
-            else:
-                cell.alignment = RIGHT if value is not None else CENTER
-            if column.key in ("note", "target_id"):
-                cell.font = SMALL_FONT
+            _fill_cell(cell, column.key, values.get(column.key), row)
     for col, column in enumerate(columns, start=1):
         ws.column_dimensions[get_column_letter(col)].width = column.width
     last = HEADER_ROW + len(rows)
