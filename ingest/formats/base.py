@@ -65,6 +65,7 @@ class ReleaseContext:
     year: int
     month: int
     today: date
+    preview: bool = False  # read into a scratch database: nothing loaded before is known there
 
 
 # The columns of Cells.table (or of the rows Cells.sql selects), one row per figure in the file:

@@ -159,6 +159,8 @@ def _no_duplicates(con: duckdb.DuckDBPyConnection, parsed: ParsedRelease, releas
 def _deletions_name_loaded_figures(
     con: duckdb.DuckDBPyConnection, parsed: ParsedRelease, release_no: int
 ) -> None:
+    if parsed.ctx.preview:
+        return  # a scratch database holds no earlier release for a deletion to name
     row = first(
         con.execute(
             """select d.file_row, s.indicator_code, s.measure, d.region_code, d.period_year,

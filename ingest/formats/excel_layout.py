@@ -234,11 +234,20 @@ def _write_rows(ws: Any, source: Source, release: SampleRelease, opts: Any, posi
                 row[pattern] = "—" if f.value is None else f.value
                 break
     period = release.period or Period(release.year, 1, release.month)
+    at = opts.title_rows + opts.header_rows + 1  # rows are placed, not appended: merged headers are empty
+
+    def put(values: dict[int, Any]) -> None:
+        nonlocal at
+        for col, value in values.items():
+            ws.cell(at, col + 1, value)
+        at += 1
+
     for series, row in rows.items():
         mapping = source.mapping_for(series)
         unit = row["unit"] or (mapping.unit if mapping else None)
-        line: list[Any] = [None] * (max([*position.values(), opts.label_column, opts.unit_column or 0]) + 1)
-        line[opts.label_column] = series if opts.unit_column is not None or not unit else f"{series}({unit})"
+        line: dict[int, Any] = {
+            opts.label_column: series if opts.unit_column is not None or not unit else f"{series}({unit})"
+        }
         if opts.unit_column is not None:
             line[opts.unit_column] = unit
         for key, col in position.items():
@@ -247,13 +256,13 @@ def _write_rows(ws: Any, source: Source, release: SampleRelease, opts: Any, posi
             elif key in release.extra_columns:
                 text = release.extra_columns[key].get((series, period))
                 line[col] = float(text) if text and is_number(text) and "," not in text else text
-        ws.append(line)
+        put(line)
     if release.notes or release.release_date:
-        ws.append([None])
+        at += 1
     for note in release.notes:
-        ws.append([note])
+        put({0: note})
     if d := release.release_date:
-        ws.append([f"发布日期:{d.year}年{d.month}月{d.day}日"])
+        put({0: f"发布日期:{d.year}年{d.month}月{d.day}日"})
 
 
 def deterministic_zip(data: bytes) -> bytes:

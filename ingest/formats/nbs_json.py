@@ -352,14 +352,11 @@ def write_sample(source: Source, release: SampleRelease) -> bytes:
         }
         code = f"zb.{f.series}" + (f"_reg.{f.region}" if f.region else "") + f"_sj.{sj}"
         datanodes.append({"code": code, "data": data, "wds": wds})
-        series = opts.zb.get(f.series)
-        mapping = source.mapping_for(series.indicator) if series else None
-        name = release.names.get(f.series) or (series.name if series and series.name else f.series)
-        unit = (
-            f.unit or ("%" if series and "pct" in series.measure else (mapping.unit if mapping else "")) or ""
-        )
-        zbs.setdefault(f.series, (name, unit))
+        zbs.setdefault(f.series, _zb_meta(source, release, f.series, f.unit))
         sjs.setdefault(sj, f"{f.period.year}年" + ("" if sj == str(f.period.year) else f"{sj[4:]}"))
+
+    for code in [*release.names, *opts.zb]:  # the portal names every indicator of the table, data or not
+        zbs.setdefault(code, _zb_meta(source, release, code, None))
 
     def meta(code: str, name: str, unit: str = "", sort: int = 1) -> dict[str, object]:
         return {"cname": name, "code": code, "dotcount": 2, "exp": "", "ifshowcode": False, "memo": "",
@@ -378,6 +375,15 @@ def write_sample(source: Source, release: SampleRelease) -> bytes:
     doc = {"returncode": 200, "returndata": {"datanodes": datanodes, "freshsort": 0,
            "hasdatacount": sum(1 for f in release.figures if f.value is not None), "wdnodes": wdnodes}}  # fmt: skip
     return (json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+
+
+def _zb_meta(source: Source, release: SampleRelease, code: str, unit: str | None) -> tuple[str, str]:
+    """(name, unit) of a zb code as the portal lists it in wdnodes."""
+    series = _options(source).zb.get(code)
+    mapping = source.mapping_for(series.indicator) if series else None
+    name = release.names.get(code) or (series.name if series and series.name else code)
+    percent = series is not None and "pct" in series.measure
+    return name, unit or ("%" if percent else (mapping.unit if mapping else "")) or ""
 
 
 def _labels(options: Any) -> list[str]:

@@ -76,7 +76,7 @@ def read_preview(
     """What loading this release would write (raises ReleaseError as the nightly run would)."""
     today = today or date.today()
     year, month = period or source.period_of(file_name) or (today.year, today.month)
-    ctx = ReleaseContext(file_name, year, month, today)
+    ctx = ReleaseContext(file_name, year, month, today, preview=True)
     with duckdb.connect() as con:
         raw_store.create_schema(con)
         parsed = parse_release(con, content, source, ctx)

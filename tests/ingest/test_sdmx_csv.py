@@ -115,10 +115,14 @@ def test_delete_action_withdraws_a_loaded_figure_as_a_new_vintage(ingest_paths: 
     assert rows == [(6.1, "6.1"), (None, "ACTION=D")]  # the raw layer keeps both: nothing is deleted
 
 
-def test_delete_action_for_a_figure_never_loaded_is_rejected() -> None:
-    with pytest.raises(ReleaseError, match="ACTION=D withdraws tourism_revenue ytd_growth_pct") as err:
-        _parse(TEXT + WITHDRAW_Q1_GROWTH.replace("2024-Q1", "2024-Q3"))
-    assert "row=8, column=ACTION" in str(err.value) and "never loaded" in str(err.value)
+def test_delete_action_for_a_figure_never_loaded_is_rejected(ingest_paths: IngestPaths) -> None:
+    """Issue 14: an ACTION=D for a key this source never loaded invented a NULL figure; now it rejects."""
+    path = ingest_paths.data_root / "tourism" / "sdmx_2024.csv"
+    path.parent.mkdir(parents=True)
+    path.write_text(TEXT + WITHDRAW_Q1_GROWTH.replace("2024-Q1", "2024-Q3"), encoding="utf-8-sig")
+    result = ingest_source(sdmx_source(), ingest_paths, date(2024, 9, 1), today=date(2024, 10, 20))
+    assert result.status == "rejected"
+    assert "row=8, column=ACTION" in result.rejected[0] and "never loaded" in result.rejected[0]
 
 
 def test_no_action_column_means_information() -> None:

@@ -1,0 +1,58 @@
+"""区统计局 统计月报: year-to-date values with 1-2月 combined, 本月 values where the bureau prints them."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from ingest.formats.base import SampleFigure, SampleRelease
+from samples.shapes import BACK_LOADED, NEAR_LINEAR, released, ytd
+
+SOURCE_ID = "stats_monthly_report"
+
+
+@dataclass(frozen=True)
+class Series:
+    label: str
+    unit: str
+    annual: dict[int, float]  # full-year level per year
+    growth: dict[int, float]  # published cumulative growth (%) per year, around which months vary
+    shape: dict[int, float]
+    has_month_value: bool
+
+
+SERIES = [
+    Series("规上工业增加值", "亿元", {2023: 612.0, 2024: 661.0}, {2023: 6.1, 2024: 7.8}, NEAR_LINEAR, True),
+    Series("固定资产投资", "亿元", {2023: 428.0, 2024: 437.0}, {2023: 5.2, 2024: 2.1}, BACK_LOADED, False),
+    Series("工业投资", "亿元", {2023: 236.0, 2024: 248.0}, {2023: 7.0, 2024: 5.1}, BACK_LOADED, False),
+    Series("工业技改投资", "亿元", {2023: 171.0, 2024: 196.0}, {2023: 9.4, 2024: 14.6}, BACK_LOADED, False),
+    Series(
+        "社会消费品零售总额", "亿元", {2023: 251.0, 2024: 266.0}, {2023: 7.2, 2024: 5.9}, NEAR_LINEAR, True
+    ),
+    Series("一般公共预算收入", "亿元", {2023: 96.0, 2024: 99.0}, {2023: 3.0, 2024: 3.1}, NEAR_LINEAR, False),
+]
+
+
+def year_to_date(series: Series, year: int, month: int, rng: random.Random) -> tuple[float, float]:
+    level = series.annual[year] * series.shape[month] * (1 + rng.uniform(-0.01, 0.01))
+    growth = series.growth[year] + rng.uniform(-0.6, 0.6) * (12 - month) / 10
+    return round(level, 2), round(growth, 1)
+
+
+def release(year: int, month: int, seed: int) -> SampleRelease | None:
+    rng = random.Random(f"{seed}-stats-{year}-{month}")
+    period = ytd(year, month)
+    figures: list[SampleFigure] = []
+    for s in SERIES:
+        level, growth = year_to_date(s, year, month, rng)
+        this_month = None
+        if s.has_month_value:
+            before = s.shape.get(month - 1, 0.0) if month > 2 else 0.0
+            this_month = round(s.annual[year] * (s.shape[month] - before), 2)
+        figures += [
+            SampleFigure(s.label, "month_value", period, this_month, unit=s.unit),
+            SampleFigure(s.label, "ytd_value", period, level, unit=s.unit),
+            SampleFigure(s.label, "ytd_growth_pct", period, growth, unit=s.unit),
+        ]
+    notes = ("注:1.规上工业增加值增速按可比价格计算;2.增速按可比口径计算。",)
+    return SampleRelease(year, month, figures, period, released(year, month, 15), notes)
