@@ -84,7 +84,9 @@ class Limits(Strict):
     """Bounds on one release, checked before a reader allocates (the parse worker reads these too)."""
 
     max_bytes: int = Field(default=1024 * MiB, ge=1, description="size of one release file")
-    max_rows: int = Field(default=20_000_000, ge=1, description="rows of one release (lines, sheet rows, nodes)")
+    max_rows: int = Field(
+        default=20_000_000, ge=1, description="rows of one release (lines, sheet rows, nodes)"
+    )
     max_columns: int = Field(default=512, ge=1, description="columns of a sheet or a CSV")
     max_cells: int = Field(default=20_000_000, ge=1, description="rows × columns of a sheet's used range")
     max_unzipped_bytes: int = Field(default=2048 * MiB, ge=1, description="an .xlsx inflated")
