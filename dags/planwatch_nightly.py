@@ -5,16 +5,20 @@ Every night at the time `config/settings.yml` sets (`nightly.start`, 02:00 Asia/
 
 1. **prepare** checks the configuration (source registry, indicator catalog) and the writers' pool,
    and opens the night's run record; nothing is fetched if the configuration is wrong;
-2. **ingest_source** (one mapped task per registry entry) fetches each release, keeps it untouched in
-   landing/, and loads new releases into `warehouse/raw.duckdb`; a bad release is quarantined and fails
-   only its own source;
+2. **fetch_source** (one mapped task per registry entry, outside the writers' pool, so a slow bureau
+   server delays nobody else) downloads each release and keeps it untouched in landing/;
+   **load_source** (one per source, in the pool) parses and loads new releases into
+   `warehouse/raw.duckdb`; a bad release is quarantined and fails only its own source;
 3. **dbt_build** (astronomer-cosmos, one `dbt build` of the whole project) builds `warehouse/build.duckdb`;
 4. **validate** runs the Great Expectations suites and quality rules on the build, read-only;
 5. **publish** atomically replaces `warehouse/planwatch.duckdb`, only with a build this run validated;
-6. **report** writes the progress report of every active plan from the serving file;
+6. **report** writes the progress report of every active plan (or of the plan the run names) from the
+   serving file;
 7. **finalize** judges the night from its run record and fails the run, naming every failed step.
 
-Params: `as_of` (YYYY-MM) overrides the as-of month, which is otherwise the month before the logical date.
+Params: `as_of` (YYYY-MM) overrides the as-of month, which is otherwise the month before the logical date;
+`plan` reports only that plan; `known_on` (YYYY-MM-DD) builds every figure as it was known on that day
+(the vintage current then) instead of as restated since.
 All business logic lives in the packages (`planwatch.nightly`, `planwatch.policy`, `ingest`,
 `expectations`, `publishing`, `reporting`); this file only wires.
 """
@@ -52,7 +56,11 @@ WRITER = {"pool": DUCKDB_POOL, "queue": DUCKDB_QUEUE}  # every task that writes 
     max_active_runs=1,
     doc_md=__doc__,
     tags=["planwatch", "nightly", "warehouse"],
-    params={"as_of": Param(None, type=["null", "string"], description="as-of month YYYY-MM")},
+    params={
+        "as_of": Param(None, type=["null", "string"], description="as-of month YYYY-MM"),
+        "plan": Param(None, type=["null", "string"], description="report only this plan (plan id)"),
+        "known_on": Param(None, type=["null", "string"], description="figures as known on YYYY-MM-DD"),
+    },
     default_args={
         "owner": "planwatch-data",
         "retries": 2,
@@ -70,32 +78,43 @@ def planwatch_nightly() -> None:
         from planwatch.nightly import prepare as start_run
 
         check_writer_pool()
-        start = start_run(str(run_id), (params or {}).get("as_of"), logical_date)
-        return {"as_of": start.as_of, "as_of_explicit": start.as_of_explicit, "sources": start.sources}
+        params = params or {}
+        start = start_run(str(run_id), params.get("as_of"), logical_date, known_on=params.get("known_on"))
+        return {
+            "as_of": start.as_of,
+            "as_of_explicit": start.as_of_explicit,
+            "sources": start.sources,
+            "plan": params.get("plan"),
+            "known_on": start.known_on or "",
+        }
 
     @task
     def source_list(prepared: dict) -> list[dict]:
         return [{"source_id": s, "as_of": prepared["as_of"]} for s in prepared["sources"]]
 
-    @task(
-        **WRITER,
-        map_index_template="{{ task.op_kwargs['source_id'] }}",
-        retries=3,
-        outlets=[SOURCES_ALIAS],
-    )
-    def ingest_source(source_id: str, as_of: str, run_id: str | None = None) -> dict:
-        from planwatch.nightly import ingest_one
+    @task(map_index_template="{{ task.op_kwargs['source_id'] }}", retries=3)
+    def fetch_source(source_id: str, as_of: str) -> dict:
+        from planwatch.nightly import fetch_one
 
-        result = ingest_one(source_id, as_of, str(run_id))
+        return fetch_one(source_id, as_of)
+
+    @task(
+        **WRITER, map_index_template="{{ task.op_kwargs['fetched']['source_id'] }}", outlets=[SOURCES_ALIAS]
+    )
+    def load_source(fetched: dict, run_id: str | None = None) -> dict:
+        from planwatch.nightly import load_one
+
+        result = load_one(fetched, str(run_id))
         if result.releases_new:
             events = get_current_context()["outlet_events"]
             events[SOURCES_ALIAS].add(
-                Asset(f"planwatch_source_{source_id}", uri=f"planwatch://source/{source_id}")
+                Asset(f"planwatch_source_{result.source_id}", uri=f"planwatch://source/{result.source_id}")
             )
         return result.model_dump()
 
     prepared = prepare()
-    loaded = ingest_source.expand_kwargs(source_list(prepared))
+    fetched = fetch_source.expand_kwargs(source_list(prepared))
+    loaded = load_source.expand(fetched=fetched)
 
     dbt_build = DbtBuildLocalOperator(
         task_id="dbt_build",
@@ -112,7 +131,10 @@ def planwatch_nightly() -> None:
         dbt_cmd_flags=["--exclude-resource-type", "unit_test"],
         # keep dbt's partial-parse state between nights: a full parse of the project costs ~4 s
         cache_dir=SETTINGS.state_dir / "cache" / "dbt",
-        vars={"as_of_month": "{{ ti.xcom_pull(task_ids='prepare')['as_of'] }}"},
+        vars={
+            "as_of_month": "{{ ti.xcom_pull(task_ids='prepare')['as_of'] }}",
+            "known_on": "{{ ti.xcom_pull(task_ids='prepare')['known_on'] }}",
+        },
         env=dbt_env(SETTINGS),
         trigger_rule="all_done",  # build on whatever loaded: one late bureau must not stop the others
         retries=0,
@@ -137,7 +159,7 @@ def planwatch_nightly() -> None:
     def report(prepared: dict, run_id: str | None = None) -> list[dict]:
         from planwatch.nightly import report as run_report
 
-        return [r.model_dump() for r in run_report(prepared["as_of"], str(run_id))]
+        return [r.model_dump() for r in run_report(prepared["as_of"], str(run_id), plan_id=prepared["plan"])]
 
     @task(trigger_rule="all_done", retries=0)
     def finalize(run_id: str | None = None) -> dict:

@@ -62,8 +62,8 @@ def notify_failure(context: dict[str, Any]) -> None:
     run_id = str(context.get("run_id") or getattr(ti, "run_id", "?"))
     task_id = str(getattr(ti, "task_id", None) or "?")
     map_index = getattr(ti, "map_index", -1)
-    if isinstance(map_index, int) and map_index >= 0:
-        task_id = f"{task_id}[{map_index}]"
+    if isinstance(map_index, int) and map_index >= 0:  # a mapped task: name the source, not its index
+        task_id = f"{task_id}[{getattr(ti, 'rendered_map_index', None) or map_index}]"
     error = context.get("exception")
     detail = f"{type(error).__name__}: {one_line(error, 1000)}" if error else "failed"
     try:

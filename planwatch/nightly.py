@@ -9,6 +9,7 @@ that record, never a file another step happened to leave behind.
 from __future__ import annotations
 
 import logging
+import os
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -16,11 +17,11 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from core import contracts
-from core.errors import ConfigError, DataError, one_line
+from core.errors import ConfigError, DataError, UsageError, one_line
 from core.settings import Settings, load_settings, parse_month
 from ingest import raw_store
-from ingest.paths import IngestPaths
-from ingest.pipeline import ingest_source
+from ingest.paths import IngestPaths, deployment_umask
+from ingest.pipeline import FetchResult, SourceResult, fetch_source, ingest_source, load_source
 from ingest.registry import check_mappings, load_registry
 from planwatch import policy
 from planwatch.runs import (
@@ -84,8 +85,14 @@ def prepare(
     logical_date: datetime | None,
     settings: Settings | None = None,
     dag_id: str = "planwatch_nightly",
+    known_on: str | None = None,
 ) -> RunStart:
     settings = settings or load_settings()
+    if known_on:
+        try:
+            date.fromisoformat(known_on)
+        except ValueError:
+            raise UsageError(f"known_on {known_on!r} must be a date YYYY-MM-DD") from None
     problems = check_configuration(settings)
     if problems:
         raise ConfigError("configuration invalid, nothing fetched: " + "; ".join(problems))
@@ -96,6 +103,7 @@ def prepare(
         dag_id=dag_id,
         as_of=resolve_as_of(requested_as_of, logical_date, settings),
         as_of_explicit=bool(requested_as_of),
+        known_on=known_on or None,
         started_at=now(),
         sources=sorted(load_registry(settings.sources_dir)),
     )
@@ -103,12 +111,39 @@ def prepare(
     return start
 
 
-def ingest_one(source_id: str, as_of: str, run_id: str, settings: Settings | None = None) -> SourceLoad:
+def fetch_one(source_id: str, as_of: str, settings: Settings | None = None) -> dict[str, object]:
+    """Download and land one source's releases (no DuckDB: this runs outside the writers' pool, so a
+    slow bureau server delays no other source's load). Returns the fetch result as JSON for the load."""
     settings = settings or load_settings()
+    _apply_umask()
+    source = load_registry(settings.sources_dir)[source_id]
+    return fetch_source(source, IngestPaths.from_settings(settings), parse_month(as_of)).model_dump(
+        mode="json"
+    )
+
+
+def load_one(fetched: dict[str, object], run_id: str, settings: Settings | None = None) -> SourceLoad:
+    """Parse and load what fetch_one landed into the raw file (the writers' pool holds this step)."""
+    settings = settings or load_settings()
+    _apply_umask()
+    result_in = FetchResult.model_validate(fetched)
+    source = load_registry(settings.sources_dir)[result_in.source_id]
+    result = load_source(source, IngestPaths.from_settings(settings), result_in)
+    return _record_source(result, run_id, settings)
+
+
+def ingest_one(source_id: str, as_of: str, run_id: str, settings: Settings | None = None) -> SourceLoad:
+    """Fetch and load one source in one step (for callers that need no pool between the two)."""
+    settings = settings or load_settings()
+    _apply_umask()
     source = load_registry(settings.sources_dir)[source_id]
     result = ingest_source(source, IngestPaths.from_settings(settings), parse_month(as_of))
+    return _record_source(result, run_id, settings)
+
+
+def _record_source(result: SourceResult, run_id: str, settings: Settings) -> SourceLoad:
     part = SourceLoad(
-        source_id=source_id,
+        source_id=result.source_id,
         status="rejected" if result.rejected else ("loaded" if result.releases_new else "unchanged"),
         rows_loaded=result.rows_loaded,
         releases_new=result.releases_new,
@@ -119,9 +154,15 @@ def ingest_one(source_id: str, as_of: str, run_id: str, settings: Settings | Non
     store(settings).source(run_id, part)
     if result.rejected:
         raise SourceRejected(
-            f"{source_id}: {len(result.rejected)} release(s) rejected: " + " | ".join(part.rejected)
+            f"{result.source_id}: {len(result.rejected)} release(s) rejected: " + " | ".join(part.rejected)
         )
     return part
+
+
+def _apply_umask() -> None:
+    """Files this process creates (raw, build and serving DuckDB files, reports) follow the
+    deployment's umask (PLANWATCH_UMASK, default 027), like landing and quarantine do."""
+    os.umask(deployment_umask())
 
 
 def validate(as_of: str, run_id: str, settings: Settings | None = None) -> ValidationOutcome:
@@ -186,22 +227,32 @@ def publish(run_id: str, settings: Settings | None = None, *, allow_older: bool 
     return outcome
 
 
-def active_plans(serving_db: Path) -> list[tuple[str, str, date]]:
-    """(plan id, title, last as-of month) of every plan the serving warehouse tracks now."""
+def active_plans(serving_db: Path, plan_id: str | None = None) -> list[tuple[str, str, date]]:
+    """(plan id, title, last as-of month) of every plan the serving warehouse tracks now, or of the one
+    plan asked for (active or not, as long as it has progress)."""
+    where = "plan_id = ?" if plan_id else "is_active"
     with duckdb.connect(str(serving_db), read_only=True) as con:
         rows = con.execute(
             f"select plan_id, title_zh, last_as_of_month from {contracts.PLANS} "
-            "where is_active and last_as_of_month is not null order by plan_year, plan_id"
+            f"where {where} and last_as_of_month is not null order by plan_year, plan_id",
+            [plan_id] if plan_id else [],
         ).fetchall()
     return [(r[0], r[1], r[2]) for r in rows]
 
 
-def report(as_of: str, run_id: str, settings: Settings | None = None) -> list[ReportOutcome]:
-    """The progress report of every active plan: this year's, and last year's while it closes."""
+def report(
+    as_of: str, run_id: str, settings: Settings | None = None, plan_id: str | None = None
+) -> list[ReportOutcome]:
+    """The progress report of every active plan (this year's, and last year's while it closes), or of
+    the one plan the run names."""
     from reporting import generate
 
     settings = settings or load_settings()
-    plans = active_plans(settings.serving_db)
+    plans = active_plans(settings.serving_db, plan_id)
+    if plan_id and not plans:
+        raise UsageError(
+            f"plan {plan_id!r} has no progress in the warehouse as of {as_of} (see serving.plans)"
+        )
     if not plans:
         store(settings).skip(run_id, StepSkipped(step="report", reason=f"no plan is active as of {as_of}"))
         return []

@@ -32,9 +32,11 @@ def judge(record: RunRecord) -> Verdict:
             reason = source.reason or "; ".join(source.rejected) or "see quarantine/"
             problems.append(f"source {source.source_id} not loaded: {reason}")
     reported = {s.source_id for s in record.sources}
-    for source_id in record.start.sources if record.start else []:
+    for source_id in record.start.sources:
         if source_id not in reported:
-            problems.append(f"source {source_id} not loaded: {_failure_of(record, 'ingest', source_id)}")
+            failed = [f for f in record.failures if f.task_id.endswith(f"[{source_id}]")]
+            reason = f"{failed[0].task_id}: {failed[0].error}" if failed else "no load was recorded"
+            problems.append(f"source {source_id} not loaded: {reason}")
     if record.validation is None and "validate" not in skipped:
         problems.append(f"build or validation failed: {_failure_of(record, 'dbt_build', 'validate')}")
     elif record.validation is not None and not record.validation.passed:
@@ -49,7 +51,8 @@ def judge(record: RunRecord) -> Verdict:
         for failure in record.failures:
             if failure.task_id.startswith("report"):
                 problems.append(f"report failed: {failure.error}")
-    known = ("prepare", "ingest", "fetch", "load", "dbt_build", "validate", "publish", "report", "finalize")
+    known: tuple[str, ...] = ("prepare", "ingest_source", "fetch_source", "load_source", "dbt_build")
+    known += ("validate", "publish", "report", "finalize")
     for failure in record.failures:
         if not failure.task_id.startswith(known):
             problems.append(f"{failure.task_id} failed: {failure.error}")

@@ -56,7 +56,13 @@ class TaskNarrator:
             )
 
 
-def run_nightly(as_of: str | None, settings: Settings | None = None) -> int:
+def run_nightly(
+    as_of: str | None,
+    settings: Settings | None = None,
+    *,
+    plan: str | None = None,
+    known_on: str | None = None,
+) -> int:
     settings = settings or load_settings()
     month = as_of or f"{settings.default_as_of():%Y-%m}"
     parse_month(month)
@@ -69,9 +75,10 @@ def run_nightly(as_of: str | None, settings: Settings | None = None) -> int:
     ensure_metadata_db(settings, env, log_file)
     from ingest.registry import load_registry
 
-    narrator = TaskNarrator(sys.stdout, {"ingest_source": sorted(load_registry(settings.sources_dir))})
+    sources = sorted(load_registry(settings.sources_dir))
+    narrator = TaskNarrator(sys.stdout, {"fetch_source": sources, "load_source": sources})
     cmd = [airflow_bin(), "dags", "test", "planwatch_nightly", began.replace(microsecond=0).isoformat()]
-    cmd += ["-c", json.dumps({"as_of": month})]
+    cmd += ["-c", json.dumps({"as_of": month, "plan": plan, "known_on": known_on})]
     with (
         log_file.open("a", encoding="utf-8") as log,
         subprocess.Popen(

@@ -37,6 +37,7 @@ class RunStart(_Part):
     dag_id: str
     as_of: str  # YYYY-MM
     as_of_explicit: bool = False
+    known_on: str | None = None  # YYYY-MM-DD: figures as known on that day, not as restated since
     started_at: datetime
     sources: list[str] = Field(default_factory=list)
 

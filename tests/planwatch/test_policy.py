@@ -50,11 +50,11 @@ def test_a_failed_report_fails_the_run_and_is_named() -> None:
 
 def test_a_rejected_source_and_a_source_that_never_reported_both_fail_the_run() -> None:
     rejected = SourceLoad(source_id="a", status="rejected", rejected=["[source=a, file=x.csv] bad"])
-    crashed = TaskFailure(task_id="ingest_source[b]", error="boom", error_type="OSError", at=T0)
+    crashed = TaskFailure(task_id="fetch_source[b]", error="boom", error_type="OSError", at=T0)
     verdict = judge(_good(sources=[rejected], failures=[crashed]))
     assert verdict.problems == [
         "source a not loaded: [source=a, file=x.csv] bad",
-        "source b not loaded: ingest_source[b]: boom",
+        "source b not loaded: fetch_source[b]: boom",
     ]
 
 
