@@ -18,7 +18,6 @@ from core.vocabulary import vocabulary
 from ingest import raw_store
 from ingest.formats import FORMATS
 from ingest.formats.base import ReleaseContext, SampleFigure, SampleRelease
-from ingest.formats.rules import apply_period_rule, period_rule
 from ingest.normalise import NormaliseError, Period, parse_unit
 
 if TYPE_CHECKING:
@@ -50,9 +49,8 @@ def _coded_unit(source: Source, mapping: IndicatorMapping, measure: str) -> str 
 
 
 def sample_figures(source: Source, year: int, month: int) -> list[SampleFigure]:
-    """One figure (1.0) for every series the entry takes, in the period a release at (year, month) has."""
+    """One figure (1.0) for every series the entry takes, published for the month (year, month)."""
     fmt = FORMATS[source.format]
-    release_period = Period(year, 1, month)
     figures: list[SampleFigure] = []
     pairs: list[tuple[str, str, str]] = []  # series, indicator label, measure
     if fmt.key_kind == "code":
@@ -77,8 +75,7 @@ def sample_figures(source: Source, year: int, month: int) -> list[SampleFigure]:
         if unit is None and (percent or not mapping.unit):
             unit = "%" if percent or mapping.index_base is None else None
         value = 1.0 + (mapping.index_base or 0.0)
-        period = apply_period_rule(period_rule(measure), release_period)
-        figures.append(SampleFigure(series, measure, period, value, None, unit))
+        figures.append(SampleFigure(series, measure, Period(year, month, month), value, None, unit))
     return figures
 
 
