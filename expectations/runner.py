@@ -33,6 +33,8 @@ MART_KEYS: dict[str, list[str]] = {
     "dim_plans": ["plan_id"],
     "fct_section_summary": ["plan_id", "section_no", "as_of_month"],
     "fct_bureau_summary": ["plan_id", "bureau_code", "as_of_month"],
+    "fct_plan_summary": ["plan_id", "as_of_month"],
+    "fct_status_changes": ["plan_id", "target_id", "as_of_month"],
 }
 
 

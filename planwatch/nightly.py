@@ -25,6 +25,7 @@ from ingest.pipeline import FetchResult, SourceResult, fetch_source, ingest_sour
 from ingest.registry import check_mappings, load_registry
 from planwatch import policy
 from planwatch.runs import (
+    ExportOutcome,
     PublishOutcome,
     ReportOutcome,
     RunOutcome,
@@ -199,6 +200,7 @@ def publish(run_id: str, settings: Settings | None = None, *, allow_older: bool 
     allow_older) one whose latest as-of month is older than the one being served: a cleared run of an
     earlier night must not turn the clock back."""
     from publishing import publish as publishing
+    from publishing.exports import export_all
 
     settings = settings or load_settings()
     validation = store(settings).load(run_id).validation
@@ -213,16 +215,15 @@ def publish(run_id: str, settings: Settings | None = None, *, allow_older: bool 
         settings.keep_published,
         validation.check_rows,
     )
-    outcome = PublishOutcome(publish_id=result.publish_id, serving_db=str(result.path))
-    try:  # the warehouse is already published: a failed export is recorded and fails the run, no more
-        outcome.parquet = str(
-            publishing.export_parquet(
-                settings.serving_db, settings.warehouse_dir / "parquet", result.publish_id
-            )
-        )
-    except (OSError, duckdb.Error) as exc:
-        log.error("Parquet export failed (the warehouse itself was published): %s", exc)
-        outcome.parquet_error = one_line(exc, 500)
+    # the warehouse is already published: a failed export is recorded and fails the run, no more
+    exports = export_all(settings.serving_db, settings.warehouse_dir, result.publish_id)
+    outcome = PublishOutcome(
+        publish_id=result.publish_id,
+        serving_db=str(result.path),
+        exports=[
+            ExportOutcome(name=x.name, path=str(x.path) if x.path else None, error=x.error) for x in exports
+        ],
+    )
     store(settings).publish(run_id, outcome)
     return outcome
 

@@ -43,10 +43,9 @@ def judge(record: RunRecord) -> Verdict:
         problems.append("validation failed: " + "; ".join(record.validation.blocking[:5]))
     if record.publish is None and "publish" not in skipped:
         problems.append(f"not published: {_failure_of(record, 'publish')}")
-    elif record.publish is not None and record.publish.parquet_error:
-        problems.append(
-            f"Parquet export failed (the warehouse was published): {record.publish.parquet_error}"
-        )
+    elif record.publish is not None:
+        for export in record.publish.failed_exports:
+            problems.append(f"{export.name} export failed (the warehouse was published): {export.error}")
     if "report" not in skipped:
         for failure in record.failures:
             if failure.task_id.startswith("report"):

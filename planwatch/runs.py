@@ -63,11 +63,20 @@ class ValidationOutcome(_Part):
     check_rows: list[dict[str, Any]] = Field(default_factory=list)
 
 
+class ExportOutcome(_Part):
+    name: str  # parquet, sdmx
+    path: str | None = None
+    error: str | None = None
+
+
 class PublishOutcome(_Part):
     publish_id: str
     serving_db: str
-    parquet: str | None = None
-    parquet_error: str | None = None
+    exports: list[ExportOutcome] = Field(default_factory=list)
+
+    @property
+    def failed_exports(self) -> list[ExportOutcome]:
+        return [e for e in self.exports if e.error]
 
 
 class ReportOutcome(_Part):

@@ -12,6 +12,7 @@ from core.errors import ConfigError, DataError, TransientError
 from planwatch.policy import NightOverdue, check_night, judge, night_start
 from planwatch.retry import RETRY_POLICY
 from planwatch.runs import (
+    ExportOutcome,
     PublishOutcome,
     RunOutcome,
     RunRecord,
@@ -76,9 +77,10 @@ def test_validation_not_run_and_nothing_published_are_two_problems() -> None:
 
 
 def test_a_failed_parquet_export_fails_the_run_although_the_warehouse_was_published() -> None:
-    publish = PublishOutcome(publish_id="p", serving_db="s", parquet_error="disk full")
+    exports = [ExportOutcome(name="parquet", error="disk full"), ExportOutcome(name="sdmx", path="x.csv")]
+    publish = PublishOutcome(publish_id="p", serving_db="s", exports=exports)
     assert judge(_good(publish=publish)).problems == [
-        "Parquet export failed (the warehouse was published): disk full"
+        "parquet export failed (the warehouse was published): disk full"
     ]
 
 
