@@ -86,7 +86,8 @@ class ParsedRelease:
                         when 'quarter' then greatest(p.s, p.e - 2) else p.s end as period_start_month,
                    p.e as period_end_month,
                    case when c.action = 'D' then null else c.x - s.offset end as value,
-                   case when c.action = 'D' then 'ACTION=D' when c.x is null then c.value_text end as value_raw,
+                   case when c.action = 'D' then 'ACTION=D' when c.x is null then c.value_text
+                        when s.offset <> 0 then coalesce(c.value_text, cast(c.x as varchar)) end as value_raw,
                    c.file_row, c.status as obs_status
             from (select *, coalesce(value_num, case when strpos(value_text, '_') = 0
                                                      then try_cast(value_text as double) end) as x

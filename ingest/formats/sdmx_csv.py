@@ -4,8 +4,11 @@
     dataflow,ZJ_STATS:DF_COUNTY(1.0),I,330211,TOUR_REV,YTD,2024-Q2,152.3,CNY,8,A
 
 - Version 2.0 starts with STRUCTURE (dataflow, datastructure or dataprovision) and STRUCTURE_ID, with an
-  optional ACTION; a first header `STRUCTURE[;]` declares the delimiter. Version 1.0 (the default of many
-  agencies' bulk files) starts with DATAFLOW holding the dataflow id and has no ACTION (all I).
+  optional ACTION. A first header `STRUCTURE[;]` (as the IMF sends it) declares the delimiter *within*
+  multi-valued attribute values, not the column delimiter: columns are separated by commas, or by the
+  `delimiter` the entry gives (`;` is recognised when the header has no comma). Version 1.0 (the default
+  of many agencies' bulk files, e.g. the OECD's) starts with DATAFLOW holding the dataflow id and has no
+  ACTION (all I).
 - Headers and values may carry labels (`INDICATOR: Indicator`, `TOUR_REV: Tourism revenue`): codes are
   used. A series is picked by its dimension codes (the registry's `series`).
 - STRUCTURE_ID (DATAFLOW in 1.0) must match `structure_id` when given: another dataflow is rejected.
@@ -64,7 +67,7 @@ class SdmxCsvOptions(Strict):
 
     structure_id: str | None = Field(None, description="expected STRUCTURE_ID (DATAFLOW in 1.0)")
     encoding: Literal["auto", "utf-8", "utf-8-sig"] = "auto"
-    delimiter: str | None = Field(None, description="None: from STRUCTURE[x], else , or ;")
+    delimiter: str | None = Field(None, description="column delimiter; None: , (or ; when the header has no ,)")
     series: Annotated[list[SdmxSeries], Field(min_length=1)]
     region_dimension: str | None = Field("REF_AREA", description="dimension holding the region, if any")
     regions: dict[str, str] | None = Field(
@@ -128,8 +131,7 @@ def _header(text: delimited.Text, configured: str | None) -> tuple[list[str], st
     """Header codes, the delimiter, and the version (1 or 2)."""
     raw = text.path.read_bytes()[: 1 << 16].decode("utf-8", "replace").lstrip("\ufeff").splitlines()
     first = raw[0] if raw else ""
-    bracket = re.match(r"\s*STRUCTURE\[(.)\]", first)
-    delimiter = configured or (bracket.group(1) if bracket else ("," if "," in first else ";"))
+    delimiter = configured or ("," if "," in first else ";")
     cells = next(csv.reader(io.StringIO(first), delimiter=delimiter), [])
     codes = [code_of(to_halfwidth(c)) for c in cells]
     version = 2 if codes[:1] == ["STRUCTURE"] else 1 if codes[:1] == ["DATAFLOW"] else 0
@@ -284,8 +286,7 @@ def sniff(content: bytes, path: Path) -> bool:
 def propose(content: bytes, path: Path) -> Proposal:
     text = content.decode("utf-8-sig", "replace")
     first = text.split("\n", 1)[0]
-    bracket = re.match(r"\s*STRUCTURE\[(.)\]", first)
-    delimiter = bracket.group(1) if bracket else ("," if "," in first else ";")
+    delimiter = "," if "," in first else ";"
     rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
     header = [code_of(h) for h in rows[0]]
     body = [{h: code_of(v) for h, v in zip(header, r, strict=False)} for r in rows[1:] if r]

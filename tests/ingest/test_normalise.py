@@ -150,3 +150,27 @@ def test_not_finite_and_error_values_are_errors_not_missing(raw: object) -> None
     """Issue 14: NaN is not a missing marker bureaus print; a figure that became NaN or inf is reported."""
     with pytest.raises(NormaliseError):
         parse_number(raw)
+
+
+@pytest.mark.parametrize(
+    ("label", "months"),
+    [
+        ("2023年度", (2023, 1, 12)),
+        ("２０２３年度", (2023, 1, 12)),
+        ("2024年一季度", (2024, 1, 3)),
+        ("2024年前三季度", (2024, 1, 9)),
+        ("2024年1-3季度", (2024, 1, 9)),
+        ("2024年１－９月", (2024, 1, 9)),
+        ("2024年1～9月", (2024, 1, 9)),
+        ("2024年上半年", (2024, 1, 6)),
+        ("2024H1", (2024, 1, 6)),
+        ("2024Q2", (2024, 4, 6)),
+        ("2024年第二季度", (2024, 4, 6)),
+        ("2024年全年", (2024, 1, 12)),
+        ("2024年9月末", (2024, 9, 9)),
+    ],
+)
+def test_every_period_form_bureaus_write(label: str, months: tuple[int, int, int]) -> None:
+    """Finding 6: 一季度, 前三季度, 2023年度 and full-width forms are periods, from the vocabulary."""
+    p = parse_period(label)
+    assert (p.year, p.start_month, p.end_month) == months

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from ingest.errors import RegistryError
-from ingest.registry import check_mappings, load_registry, load_source
+from ingest.registry import check_mappings, check_registry, load_registry, load_source
 from tests.ingest.conftest import REPO, make_source
 
 
@@ -143,3 +143,81 @@ def test_catalog_disagreements_are_named(tmp_path: Path) -> None:
         "industrial_value_added: mapped by stats_test but source_status is 'no_source_yet'",
         "retail_sales: source_status is 'sourced' but no source maps it",
     ]
+
+
+# -- the checks `sources check` and the nightly run make before fetching (issue 15, finding 5) ----------
+
+
+def test_check_registry_passes_the_committed_registry() -> None:
+    sources = load_registry(REPO / "config" / "sources")
+    assert check_registry(sources, REPO / "dbt_project" / "seeds" / "indicators.csv") == []
+
+
+@pytest.mark.parametrize(
+    ("location", "problem"),
+    [
+        ("stats/{year}/tjyb_{year}{qtr}.xlsx", "unknown placeholder {qtr}"),
+        ("stats/{year}/tjyb_{month:%m}.xlsx", "placeholder {month:%m}"),
+        ("stats/{year}/tjyb_{month!r}.xlsx", "conversions are not supported"),
+        ("stats/{year}/tjyb_{year.real}.xlsx", "unknown placeholder {year.real}"),
+        ("stats/{year}/tjyb_{month.xlsx", "malformed"),
+    ],
+)
+def test_a_location_template_that_cannot_be_filled_is_a_problem(location: str, problem: str) -> None:
+    """Finding 5: {quarter} passed `sources check` where unsupported and failed the night with a KeyError."""
+    problems = check_registry({"stats_test": make_source(location=location)})
+    assert any(p.startswith("stats_test: field location: ") and problem in p for p in problems), problems
+
+
+def test_a_header_pattern_that_can_never_match_is_a_problem() -> None:
+    source = make_source(
+        excel_report={"sheet": "主要经济指标", "columns": {"^累计$": "ytd_value", "累计$": "ytd_growth_pct"}}
+    )
+    problems = check_registry({"stats_test": source})
+    assert problems and "the entry does not read a release laid out as it describes" in problems[0]
+
+
+def test_a_period_pattern_that_reads_no_title_is_a_problem() -> None:
+    source = make_source(excel_report={"sheet": "主要经济指标", "columns": {"^本月$": "month_value"},
+                                       "period_pattern": r"(\d{4})年(上半年)"})  # fmt: skip
+    problems = check_registry({"stats_test": source})
+    assert problems and "period_pattern" in problems[0] and "reads no title for 2024年1-2月" in problems[0]
+
+
+@pytest.mark.parametrize("pattern", ["累计(", ".*", "(?P<x"])
+def test_invalid_or_match_everything_regexes_are_rejected_on_load(tmp_path: Path, pattern: str) -> None:
+    entry = _entry()
+    entry["excel_report"]["columns"] = {pattern: "ytd_value"}
+    with pytest.raises(RegistryError, match="field excel_report.columns"):
+        load_source(_write(tmp_path, "stats_test.yml", entry))
+
+
+def test_a_mapping_to_an_unknown_indicator_is_a_problem() -> None:
+    bad = make_source(indicators=[{"label": "规上工业增加值", "code": "no_such_indicator", "unit": "亿元"}])
+    problems = check_registry({"stats_test": bad}, REPO / "dbt_project" / "seeds" / "indicators.csv")
+    assert (
+        "stats_test: indicator '规上工业增加值' maps to 'no_such_indicator', not in indicators.csv"
+        in problems
+    )
+
+
+def test_quarter_and_half_year_placeholders() -> None:
+    """Finding 6: files named by quarter (…2024Q2.xlsx) and by half year."""
+    quarterly = make_source(
+        location="stats/tjyb_{year}Q{quarter}.xlsx",
+        release={**_entry()["release"], "first_period": "2023-01"},
+    )
+    assert list(quarterly.periods_to_fetch(date(2024, 7, 1))) == [
+        (2023, 3),
+        (2023, 6),
+        (2023, 9),
+        (2023, 12),
+        (2024, 3),
+        (2024, 6),
+    ]
+    assert quarterly.location_for(2024, 6) == "stats/tjyb_2024Q2.xlsx"
+    assert quarterly.period_of("stats/tjyb_2024Q3.xlsx") == (2024, 9)
+    half = make_source(location="stats/tjyb_{year}H{half}.xlsx")
+    assert list(half.periods_to_fetch(date(2024, 12, 1))) == [(2024, 6), (2024, 12)]
+    assert half.location_for(2024, 12) == "stats/tjyb_2024H2.xlsx"
+    assert check_registry({"q": quarterly, "h": half}) == []  # both write and read back a sample release
