@@ -67,7 +67,9 @@ class SdmxCsvOptions(Strict):
 
     structure_id: str | None = Field(None, description="expected STRUCTURE_ID (DATAFLOW in 1.0)")
     encoding: Literal["auto", "utf-8", "utf-8-sig"] = "auto"
-    delimiter: str | None = Field(None, description="column delimiter; None: , (or ; when the header has no ,)")
+    delimiter: str | None = Field(
+        None, description="column delimiter; None: , (or ; when the header has no ,)"
+    )
     series: Annotated[list[SdmxSeries], Field(min_length=1)]
     region_dimension: str | None = Field("REF_AREA", description="dimension holding the region, if any")
     regions: dict[str, str] | None = Field(

@@ -4,7 +4,6 @@ would be, and checked against pysdmx, an independent SDMX implementation, where 
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
