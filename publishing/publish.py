@@ -37,11 +37,16 @@ SERVING_CATALOG = "planwatch"  # the serving file's stem, so names qualified wit
 VIEW_SCHEMAS = ("serving",)  # stable, human-named views for BI tools over the tables above
 
 
-def _strip_catalog(sql: str, catalog: str) -> str:
-    """dbt qualifies relations with the build file's catalog (its file stem); in the serving file the
-    views must resolve against the local tables instead."""
-    pattern = re.compile(rf'"?{re.escape(catalog)}"?\.(?="?(?:marts|reference|config)"?\.)')
-    return pattern.sub("", sql)
+def _portable_view(sql: str, schema: str, view: str, build_catalog: str) -> str:
+    """A serving view's SQL as dbt wrote it. The serving models name their tables without the build
+    file's catalog (dbt_project/macros/served_ref.sql), so the same SQL reads the tables beside it in
+    the serving file; a view that names the build catalog would read the build file, and is refused."""
+    if re.search(rf'(^|[\s(,])"?{re.escape(build_catalog)}"?\.', sql):
+        raise PublishError(
+            f"view {schema}.{view} names the build catalog {build_catalog!r}: a serving model must refer to "
+            "marts with served_ref(), not ref()"
+        )
+    return sql
 
 
 def _literal(text: object) -> str:
@@ -127,9 +132,9 @@ def write_serving_copy(build_db: Path, target: Path, quality: list[dict] | None 
             con.execute(f'create table "{schema}"."{table}" as select * from build."{schema}"."{table}"')
         views, comments, relation_comments = _views_and_comments(con)
         con.execute("detach build")
-        for schema, _view, sql in views:
+        for schema, view, sql in views:
             con.execute(f'create schema if not exists "{schema}"')
-            con.execute(_strip_catalog(sql, build_db.stem))
+            con.execute(_portable_view(sql, schema, view, build_db.stem))
         for schema, table, column, comment in comments:
             con.execute(f'comment on column "{schema}"."{table}"."{column}" is {_literal(comment)}')
         for schema, name, kind, comment in relation_comments:  # what BI tools show as a dataset's description

@@ -5,7 +5,7 @@
 with
 
 summary as (
-    select * from {{ ref('fct_bureau_summary') }}
+    select * from {{ served_ref('fct_bureau_summary') }}
 ),
 
 final as (

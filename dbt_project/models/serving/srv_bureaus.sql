@@ -4,7 +4,7 @@
 with
 
 bureaus as (
-    select * from {{ ref('dim_bureaus') }}
+    select * from {{ served_ref('dim_bureaus') }}
 ),
 
 final as (

@@ -4,7 +4,7 @@
 with
 
 components as (
-    select * from {{ ref('fct_progress_calculation_components') }}
+    select * from {{ served_ref('fct_progress_calculation_components') }}
 ),
 
 final as (

@@ -4,7 +4,7 @@
 with
 
 history as (
-    select * from {{ ref('fct_indicator_value_history') }}
+    select * from {{ served_ref('fct_indicator_value_history') }}
 ),
 
 final as (

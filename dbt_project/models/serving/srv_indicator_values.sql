@@ -4,7 +4,7 @@
 with
 
 indicator_values as (
-    select * from {{ ref('fct_indicator_values') }}
+    select * from {{ served_ref('fct_indicator_values') }}
 ),
 
 final as (

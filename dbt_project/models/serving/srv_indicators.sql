@@ -4,7 +4,7 @@
 with
 
 indicators as (
-    select * from {{ ref('dim_indicators') }}
+    select * from {{ served_ref('dim_indicators') }}
 ),
 
 final as (

@@ -4,7 +4,7 @@
 with
 
 periods as (
-    select * from {{ ref('dim_periods') }}
+    select * from {{ served_ref('dim_periods') }}
 ),
 
 final as (

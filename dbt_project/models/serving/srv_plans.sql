@@ -4,7 +4,7 @@
 with
 
 plans as (
-    select * from {{ ref('dim_plans') }}
+    select * from {{ served_ref('dim_plans') }}
 ),
 
 final as (

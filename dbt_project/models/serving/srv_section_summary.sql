@@ -4,7 +4,7 @@
 with
 
 summary as (
-    select * from {{ ref('fct_section_summary') }}
+    select * from {{ served_ref('fct_section_summary') }}
 ),
 
 final as (

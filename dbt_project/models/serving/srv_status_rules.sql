@@ -4,7 +4,7 @@
 with
 
 status_rules as (
-    select * from {{ ref('status_rules') }}
+    select * from {{ served_ref('status_rules') }}
 ),
 
 final as (

@@ -5,11 +5,11 @@
 with
 
 progress as (
-    select * from {{ ref('fct_target_progress') }}
+    select * from {{ served_ref('fct_target_progress') }}
 ),
 
 targets as (
-    select * from {{ ref('dim_targets') }}
+    select * from {{ served_ref('dim_targets') }}
 ),
 
 final as (

@@ -4,7 +4,7 @@
 with
 
 targets as (
-    select * from {{ ref('dim_targets') }}
+    select * from {{ served_ref('dim_targets') }}
 ),
 
 final as (
