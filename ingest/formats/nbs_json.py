@@ -111,7 +111,7 @@ def load(content: bytes, where: Location, max_depth: int) -> Any:
     depth = json_depth(content)
     if depth > max_depth:
         raise ReleaseError(
-            where, f"JSON nested {depth} levels deep", f"at most {max_depth} (limits.max_json_depth)"
+            where, f"JSON nested {depth:,} levels deep", f"at most {max_depth} (limits.max_json_depth)"
         )
     try:
         return json.loads(content.decode("utf-8-sig"))

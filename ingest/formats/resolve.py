@@ -337,7 +337,7 @@ def _gaps(d: Decisions, runs: dict[int, set[Period]], source: Source, ctx: Relea
     a mistyped label, a NUL byte or another encoding in that row made it match nothing (issue 14)."""
     everywhere = {(p.year, p.end_month) for ps in runs.values() for p in ps}
     by_dup = {s.dup_key: s for s in d.series}
-    for dup, periods in runs.items():
+    for dup, periods in sorted(runs.items()):  # in the file's column order: the first gap found is named
         ends = sorted({(p.year, p.end_month) for p in periods})
         if len(ends) < 2:
             continue
@@ -345,7 +345,9 @@ def _gaps(d: Decisions, runs: dict[int, set[Period]], source: Source, ctx: Relea
         if inside:
             gap = min(inside)
             plan = by_dup[dup]
-            unmatched = [s.example for s in d.skips if s.reason == "label not in the registry"]
+            unmatched = list(
+                dict.fromkeys(s.example for s in d.skips if s.reason == "label not in the registry")
+            )
             raise ReleaseError(
                 Location(source.id, ctx.file_name, plan.sheet),
                 f"{plan.label} ({plan.measure}) has no figure for {gap[0]}年{gap[1]}月 although the file has "

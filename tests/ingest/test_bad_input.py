@@ -7,18 +7,25 @@ source, the file, where in the file (sheet, row, column) and what was expected.
 
 from __future__ import annotations
 
+import json
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from io import BytesIO
 from pathlib import Path
 
 import duckdb
 import pytest
+from openpyxl import load_workbook
 
+from ingest.errors import ReleaseError
 from ingest.paths import IngestPaths
 from ingest.pipeline import ingest_source
-from ingest.registry import Source
-from tests.ingest.conftest import REPORT_MERGES, csv_source, make_source, report_rows, xlsx_bytes
+from ingest.registry import Limits, Source
+from tests.ingest.conftest import FIXTURES, REPORT_MERGES, csv_source, make_source, report_rows, xlsx_bytes
+from tests.ingest.test_nbs_json import nbs_source
+from tests.ingest.test_sdmx_csv import sdmx_source
 
 TODAY = date(2024, 10, 20)
 GOOD_CSV = (
@@ -194,6 +201,205 @@ CASES: dict[str, Callable[[], Case]] = {
 }
 
 
+# -- issue 14: every value finite, typed and accounted for; bounded parsing ------------------------------
+
+
+def _error_cell_report() -> bytes:
+    """A 统计月报 whose 累计 cell is Excel's #DIV/0! (calamine returns it as an empty string)."""
+    wb = load_workbook(BytesIO(_full_report()))
+    ws = wb["主要经济指标"]
+    ws["C4"].value = "#DIV/0!"
+    ws["C4"].data_type = "e"
+    buf = BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _far_cell() -> bytes:
+    """A tiny workbook with one cell at XFD1048576: a reader that trusts it allocates 16,384 × 1,048,576."""
+    rows = report_rows(period="1-3月")
+    wb = load_workbook(BytesIO(xlsx_bytes(rows, REPORT_MERGES)))
+    wb["主要经济指标"]["XFD1048576"] = 1
+    buf = BytesIO()
+    wb.save(buf)
+    assert len(buf.getvalue()) < 8 * 1024
+    return buf.getvalue()
+
+
+def _corrupt_deflate() -> bytes:
+    """The sheet's compressed stream damaged in the middle; the zip directory still reads."""
+    data = bytearray(_full_report())
+    with zipfile.ZipFile(BytesIO(bytes(data))) as z:
+        info = z.getinfo("xl/worksheets/sheet1.xml")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    for i in range(start + 20, start + min(info.compress_size, 60)):
+        data[i] ^= 0x5A
+    return bytes(data)
+
+
+def _multi_month_csv(third_label: str) -> bytes:
+    """Every month so far in one file; the 1-3月 row of 实际利用外资 carries `third_label`."""
+    lines = ["统计期,指标,单位,累计值,累计增长(%)"]
+    for m in (2, 3, 4):
+        label = third_label if m == 3 else "实际利用外资"
+        lines += [f"2024年1-{m}月,{label},亿美元,0.{m}5,-8.2", f"2024年1-{m}月,市外内资,亿元,3{m}.1,15.1"]
+    return ("\r\n".join(lines) + "\r\n").encode("gbk")
+
+
+def _count_case(bad_value: str, *expect: str) -> Case:
+    source = make_source(
+        id="stats_test",
+        format="csv_table",
+        location="commerce/qy_{year}.csv",
+        release={"frequency": "monthly", "description": "每月", "first_period": "2023-01"},
+        excel_report=None,
+        csv_table={"period_column": "统计期", "label_column": "指标", "unit_column": "单位",
+                   "columns": {"累计": "count_ytd", "同比增长(%)": "ytd_growth_pct"}},
+        indicators=[{"label": "新增市场主体", "code": "new_market_entities", "unit": "家"}],
+    )  # fmt: skip
+    text = "统计期,指标,单位,累计,同比增长(%)\n{y}年1-2月,新增市场主体,家,{v},{g}\n"
+    return Case(
+        source,
+        ("commerce/qy_2023.csv", text.format(y=2023, v=120, g=3.0).encode()),
+        (
+            "commerce/qy_2024.csv",
+            text.format(y=2024, v=bad_value.split("|")[0], g=bad_value.split("|")[1]).encode(),
+        ),
+        date(2024, 3, 1),
+        ("source=stats_test", "file=qy_2024.csv", *expect),
+    )
+
+
+def _json_case(mutate: Callable[[dict], None], *expect: str, raw: bytes | None = None) -> Case:
+    good = (FIXTURES / "nbs_rd_quarterly.json").read_bytes()
+    doc = json.loads(good)
+    mutate(doc)
+    return Case(
+        nbs_source(),
+        ("stats_api/rd_2024.json", good),
+        ("stats_api/rd_2024.json", raw if raw is not None else json.dumps(doc, ensure_ascii=False).encode()),
+        date(2024, 9, 1),
+        ("source=stats_rd_api", "file=rd_2024.json", *expect),
+    )
+
+
+def _limited(case: Case, limits: Limits) -> Case:
+    """The case with the source's limits set (in the registry: a `limits:` block)."""
+    return Case(
+        case.source.model_copy(update={"limits": limits}), case.good, case.bad, case.as_of, case.expect
+    )
+
+
+def _inflating() -> bytes:
+    """A small workbook whose extra sheet inflates to half a megabyte (a mild zip bomb)."""
+    wb = load_workbook(BytesIO(_full_report()))
+    notes = wb.create_sheet("说明")
+    for row in range(1, 21):
+        notes.cell(row, 1, f"{row}" + "注" * 30_000)
+    buf = BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _node(doc: dict, code: str) -> dict:
+    return next(n for n in doc["returndata"]["datanodes"] if n["code"] == code)
+
+
+def _set(doc: dict, code: str, **data: object) -> None:
+    _node(doc, code)["data"].update(data)
+
+
+SDMX_GOOD = (FIXTURES / "sdmx_tourism.csv").read_bytes()
+
+
+def _sdmx_case(bad: bytes, *expect: str) -> Case:
+    return Case(
+        sdmx_source(),
+        ("tourism/sdmx_2024.csv", SDMX_GOOD),
+        ("tourism/sdmx_2024.csv", bad),
+        date(2024, 9, 1),
+        ("source=culture_tourism_sdmx", "file=sdmx_2024.csv", *expect),
+    )
+
+
+ISSUE_14: dict[str, Callable[[], Case]] = {
+    "xlsx 1e301 overflows a number once scaled": lambda: _xlsx_case(
+        _full_report(iva=1e301),
+        "row=4",
+        "column=C",
+        "not a finite number in yuan",
+        "expected a finite figure",
+    ),
+    "xlsx Excel error cell": lambda: _xlsx_case(
+        _error_cell_report(), "row=4", "column=C", "'#DIV/0!' is an Excel error cell", "expected a number"
+    ),
+    "xlsx a cell at XFD1048576": lambda: _xlsx_case(
+        _far_cell(), "reaches row 1,048,576 and column 16,384", "expected at most"
+    ),
+    "xlsx corrupt deflate stream": lambda: _xlsx_case(_corrupt_deflate(), "not a readable .xlsx workbook"),
+    "xlsx title of another year (October file titled 2023)": lambda: _xlsx_case(
+        xlsx_bytes(report_rows(period="1-3月", year=2023), REPORT_MERGES),
+        "the newest period in the file is 2023年1-3月",
+        "release for 2024-03 by its location",
+    ),
+    "csv the string NaN": lambda: _csv_case(
+        GOOD_CSV.replace("0.15", "NaN").encode("gbk"), "row=2", "column=累计值", "not a finite number"
+    ),
+    "csv a label mistyped in one month": lambda: _csv_case(
+        _multi_month_csv("实际利用外贸"),
+        "实际利用外资 (ytd_value) has no figure for 2024年3月",
+        "labels that matched nothing: '实际利用外贸'",
+    ),
+    "csv a NUL byte in one month's label": lambda: _csv_case(
+        _multi_month_csv("实际利用\x00外资"), "实际利用外资 (ytd_value) has no figure for 2024年3月"
+    ),
+    "csv a negative count": lambda: _count_case(
+        "-3|1.0", "row=2", "-3 is out of range for 新增市场主体", "from 0"
+    ),
+    "csv growth below -100 %": lambda: _count_case("12|-130", "row=2", "-130 is out of range", "from -100"),
+    "json NaN with hasdata true": lambda: _json_case(
+        lambda d: _set(d, "zb.A0F0101_reg.330211_sj.2024A", data=float("nan"), strdata=""),
+        "hasdata is true but the value is nan",
+    ),
+    "json hasdata as a string": lambda: _json_case(
+        lambda d: _set(d, "zb.A0F0101_reg.330211_sj.2024A", hasdata="false"),
+        "hasdata is 'false'",
+        "a JSON boolean",
+    ),
+    "json nested 200,000 deep": lambda: _json_case(
+        lambda d: None,
+        "JSON nested 200,001 levels deep",
+        "limits.max_json_depth",
+        raw=b'{"returncode": 200, "returndata": ' + b"[" * 200_000 + b"]" * 200_000 + b"}",
+    ),
+    "sdmx 1e999": lambda: _sdmx_case(
+        SDMX_GOOD.replace(b"38.62,CNY,8", b"1e999,CNY,8"), "row=2", "not a finite number"
+    ),
+    "sdmx UNIT_MULT 400": lambda: _sdmx_case(
+        SDMX_GOOD.replace(b"38.62,CNY,8", b"38.62,CNY,400"), "row=2", "UNIT_MULT 400 is outside"
+    ),
+    "sdmx ACTION=D for a key never loaded": lambda: _sdmx_case(
+        SDMX_GOOD + b"dataflow,ZJ_STATS:DF_COUNTY_TOURISM(1.0),D,330211,TOUR_REV,YTD,2024-Q3,,CNY,8,,\n",
+        "row=8",
+        "column=ACTION",
+        "never loaded",
+    ),
+    "csv a line without line breaks": lambda: _limited(
+        _csv_case(
+            (GOOD_CSV + "2024年1-2月," + "外" * 40_000 + ",亿元,1,1\r\n").encode("gbk"),
+            "a line runs",
+            "limits.max_line_bytes",
+        ),
+        Limits(max_line_bytes=16 * 1024),
+    ),
+    "xlsx inflating beyond the limit": lambda: _limited(
+        _xlsx_case(_inflating(), "the workbook inflates to", "limits.max_unzipped_bytes"),
+        Limits(max_unzipped_bytes=256 * 1024),
+    ),
+}
+CASES.update(ISSUE_14)
+
+
 def _raw_snapshot(paths: IngestPaths) -> list[tuple]:
     with duckdb.connect(str(paths.raw_db), read_only=True) as con:
         return con.execute("select * exclude (loaded_at) from observations order by all").fetchall()
@@ -241,3 +447,24 @@ def test_xlsx_sheet_moved_to_another_position_still_loads(ingest_paths: IngestPa
     path.parent.mkdir(parents=True)
     path.write_bytes(content)
     assert ingest_source(make_source(), ingest_paths, date(2024, 2, 1), today=TODAY).status == "loaded"
+
+
+def test_a_release_over_the_source_size_limit_is_refused_before_it_is_read() -> None:
+    from ingest.formats.preview import read_preview
+
+    source = csv_source().model_copy(update={"limits": Limits(max_bytes=100)})
+    content = GOOD_CSV.encode("gbk") * 3
+    with pytest.raises(
+        ReleaseError, match=r"the file is 3\d\d bytes; expected at most 100 bytes \(limits.max_bytes"
+    ):
+        read_preview(content, source, "swj_2024.csv", today=TODAY)
+
+
+def test_the_limits_block_is_read_from_the_registry_with_defaults(tmp_path: Path) -> None:
+    from ingest.registry import load_source
+
+    entry = make_source().model_dump() | {"limits": {"max_bytes": 5_000_000, "max_json_depth": 32}}
+    path = tmp_path / "stats_test.yml"
+    path.write_text(__import__("yaml").safe_dump(entry, allow_unicode=True), encoding="utf-8")
+    limits = load_source(path).limits
+    assert (limits.max_bytes, limits.max_json_depth, limits.max_rows) == (5_000_000, 32, Limits().max_rows)
