@@ -3,6 +3,19 @@
 # idempotent: run again after an upgrade, it migrates the metadata database and leaves the rest as it was.
 set -euo pipefail
 
+# Refuse to set up a deployment that still has a placeholder or a short secret from .env.example.
+weak=()
+for name in POSTGRES_PASSWORD REDIS_PASSWORD AIRFLOW__CORE__FERNET_KEY AIRFLOW__API_AUTH__JWT_SECRET \
+            AIRFLOW__API__SECRET_KEY AIRFLOW_ADMIN_PASSWORD FLOWER_BASIC_AUTH; do
+    value="${!name:-}"
+    if [[ "$name" == FLOWER_BASIC_AUTH && -z "$value" ]]; then continue; fi  # Flower is optional
+    if [[ -z "$value" || "$value" == *change-me* || ${#value} -lt 16 ]]; then weak+=("$name"); fi
+done
+if (( ${#weak[@]} )); then
+    echo "planwatch: refusing to initialise: ${weak[*]} still empty, 'change-me' or shorter than 16 characters in docker/.env" >&2
+    exit 2
+fi
+
 echo "planwatch: $(airflow version | tail -n 1) against the metadata database"
 airflow db migrate
 

@@ -9,6 +9,7 @@ in the example env file. Each test below catches one of these.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import shutil
@@ -46,6 +47,7 @@ NOT_DEPLOYMENT_SETTINGS = {
     "PLANWATCH_AS_OF": "demo runs only: the nightly run takes the month before its logical date",
     "PLANWATCH_BUILD_DB": "set by the DAG for the dbt task (from PLANWATCH_STATE_DIR)",
     "PLANWATCH_RAW_DB": "set by the DAG for the dbt task (from PLANWATCH_STATE_DIR)",
+    "PLANWATCH_RAW_ALIAS": "set by the DAG for the dbt task (core.contracts.RAW_ALIAS)",
 }
 
 
@@ -140,11 +142,11 @@ def airflow_invocations() -> list[list[str]]:
 
 
 def pool_in_dag() -> str:
-    match = re.search(
-        r'^DUCKDB_POOL\s*=\s*"([^"]+)"', (REPO / "dags" / "planwatch_nightly.py").read_text(), re.M
-    )
-    assert match, "dags/planwatch_nightly.py names its DuckDB pool in DUCKDB_POOL"
-    return match.group(1)
+    """The pool the nightly DAG's writers use (planwatch.airflow_env.DUCKDB_POOL, which the DAG imports)."""
+    from planwatch.airflow_env import DUCKDB_POOL
+
+    assert "DUCKDB_POOL" in (REPO / "dags" / "planwatch_nightly.py").read_text()
+    return DUCKDB_POOL
 
 
 # The image's view of Airflow: parse every invocation with Airflow's own CLI parser and load the DAGs, in
@@ -455,3 +457,28 @@ def test_docker_compose_accepts_the_file() -> None:
         timeout=60,
     )
     assert proc.returncode == 0, proc.stderr
+
+
+def test_init_refuses_placeholder_and_short_secrets_before_touching_anything(tmp_path: Path) -> None:
+    """Copied .env.example unchanged: airflow-init stops at once, naming every weak secret."""
+    env = dict(example_env())
+    env |= {"PATH": os.environ["PATH"], "HOME": str(tmp_path)}
+    out = subprocess.run(["bash", str(INIT_SCRIPT)], env=env, capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 2
+    assert "refusing to initialise" in out.stderr
+    for name in (
+        "POSTGRES_PASSWORD",
+        "REDIS_PASSWORD",
+        "AIRFLOW__CORE__FERNET_KEY",
+        "AIRFLOW_ADMIN_PASSWORD",
+    ):
+        assert name in out.stderr
+    assert "airflow" not in out.stdout.lower()  # nothing ran: no migration, no pool, no password file
+
+
+def test_the_deployment_runs_airflow_in_the_districts_time_zone() -> None:
+    from core.settings import load_settings
+
+    env = services()["airflow-scheduler"]["environment"]
+    assert env["AIRFLOW__CORE__DEFAULT_TIMEZONE"] == load_settings().nightly().timezone
+    assert env["PLANWATCH_UMASK"].endswith("027}")
