@@ -89,7 +89,7 @@ def run_nightly(
         for line in proc.stdout:
             log.write(line)
             narrator.feed(line)
-    record = RunStore(settings.runs_dir).latest_started_after(began)
+    record = RunStore(settings.runs_dir).since(began)
     ok = proc.returncode == 0 and record is not None and record.outcome is not None and record.outcome.ok
     print(format_summary(record, settings.serving_db, ok, time.monotonic() - started))
     if not ok and (record is None or record.outcome is None):

@@ -196,6 +196,14 @@ class RunStore:
             return None
         return self._load_folder(self.root / pointer.read_text(encoding="utf-8").strip())
 
+    def since(self, moment: datetime) -> RunRecord | None:
+        """The record of the run a command started at `moment`: the newest one that finished after it
+        (even if it failed before writing its start), else the newest one that started after it."""
+        finished = self.latest()
+        if finished is not None and finished.outcome is not None and finished.outcome.finished_at >= moment:
+            return finished
+        return self.latest_started_after(moment)
+
     def latest_started_after(self, moment: datetime) -> RunRecord | None:
         """The newest run (finished or not) that started after `moment`: what a command just ran."""
         candidates = []

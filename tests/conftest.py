@@ -122,7 +122,7 @@ def run_nightly(project: Project, airflow_home: Path, as_of: str = "2024-09") ->
         text=True,
         timeout=600,
     )
-    record = RunStore(project.state / "runs").latest_started_after(started) or RunRecord()
+    record = RunStore(project.state / "runs").since(started) or RunRecord()
     return RunResult(proc.returncode, proc.stdout + proc.stderr, record)
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from tests.conftest import Project, run_nightly
+from tests.conftest import BIN, Project, airflow_env, run_nightly
 
 pytestmark = pytest.mark.slow
 
@@ -85,3 +86,18 @@ def test_a_wrong_mart_is_not_published_and_the_run_fails_with_the_check(
     assert bad.record.publish is None
     assert serving.stat().st_ino == inode
     assert _rows(serving, MART_QUERY) == before
+
+
+def test_a_deployment_without_the_writers_pool_fails_at_once_naming_it(
+    project: Project, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A fresh Airflow without the pool: the scheduler would leave every writer waiting in silence."""
+    home = tmp_path_factory.mktemp("airflow_without_pool")
+    env = airflow_env(home, None)
+    subprocess.run([str(BIN / "airflow"), "db", "migrate"], env=env, check=True, capture_output=True)
+    run = run_nightly(project, home)
+    assert run.returncode != 0
+    assert "Airflow pool 'planwatch_duckdb' does not exist" in run.output
+    assert run.record.outcome is not None and not run.record.outcome.ok
+    assert run.record.outcome.problems[0].startswith("prepare failed, nothing ran: prepare:")
+    assert not (project.state / "warehouse" / "raw.duckdb").exists()  # nothing fetched, nothing loaded
