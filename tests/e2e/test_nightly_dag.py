@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -54,6 +55,12 @@ def test_nightly_run_publishes_and_a_rerun_changes_nothing(project: Project, air
     assert _rows(serving, MART_QUERY) == progress
     assert second.record.publish and first.record.publish
     assert second.record.publish.publish_id != first.record.publish.publish_id
+
+    # a back-dated run asked for explicitly publishes, compared like for like with the newer publish
+    back = run_nightly(project, airflow_home, as_of="2024-03")
+    assert back.returncode == 0, back.output[-3000:]
+    assert back.record.publish is not None
+    assert _rows(serving, "select max(as_of_month) from marts.fct_target_progress") == [(date(2024, 3, 1),)]
 
 
 def test_a_wrong_mart_is_not_published_and_the_run_fails_with_the_check(
