@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
+import pyarrow as pa
 
 from core.errors import TransientError, UsageError
 from ingest.normalise import Unit
@@ -322,23 +323,22 @@ def load_release(
     try:
         row = first(con.execute("select nextval('release_no_seq')").fetchall())
         release_no = int(row[0]) if row else 0
-        con.executemany(
-            "insert into release_series values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                [
-                    release_no,
-                    s.series_no,
-                    s.indicator_code,
-                    s.measure,
-                    s.unit.canonical,
-                    s.unit.raw,
-                    s.unit.multiplier,
-                    s.label_raw,
-                    s.sheet,
-                ]
-                for s in parsed.series
-            ],  # fmt: skip
+        series = pa.table(
+            {
+                "release_no": pa.array([release_no] * len(parsed.series), pa.int32()),
+                "series_no": pa.array([s.series_no for s in parsed.series], pa.int32()),
+                "indicator_code": pa.array([s.indicator_code for s in parsed.series], pa.string()),
+                "measure": pa.array([s.measure for s in parsed.series], pa.string()),
+                "unit": pa.array([s.unit.canonical for s in parsed.series], pa.string()),
+                "unit_raw": pa.array([s.unit.raw for s in parsed.series], pa.string()),
+                "unit_multiplier": pa.array([s.unit.multiplier for s in parsed.series], pa.float64()),
+                "label_raw": pa.array([s.label_raw for s in parsed.series], pa.string()),
+                "file_sheet": pa.array([s.sheet for s in parsed.series], pa.string()),
+            }
         )
+        con.register("pw_new_series", series)  # one bulk insert, not a statement per series
+        con.execute("insert into release_series by name select * from pw_new_series")
+        con.unregister("pw_new_series")
         loaded = parsed.insert(con, release_no)
         check_written(con, parsed, release_no, loaded)
         if parsed.skips:

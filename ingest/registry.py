@@ -10,6 +10,7 @@ has no per-format fields.
 from __future__ import annotations
 
 import csv
+import functools
 import re
 import string
 from collections.abc import Iterator
@@ -245,10 +246,17 @@ class Source(Strict):
     def mapping_for(self, label: str, measure: str | None = None) -> IndicatorMapping | None:
         """The mapping of a row label; with a measure, the one that takes it (one published row can feed
         two indicators, e.g. 有效发明专利拥有量 as a level and its growth as a growth indicator)."""
-        for m in self.indicators:
-            if m.label == label and (measure is None or m.measures is None or measure in m.measures):
+        for m in self._by_label.get(label, ()):
+            if measure is None or m.measures is None or measure in m.measures:
                 return m
         return None
+
+    @functools.cached_property
+    def _by_label(self) -> dict[str, list[IndicatorMapping]]:
+        index: dict[str, list[IndicatorMapping]] = {}
+        for m in self.indicators:
+            index.setdefault(m.label, []).append(m)
+        return index
 
     @property
     def cadence(self) -> str:

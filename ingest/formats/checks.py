@@ -5,7 +5,7 @@ Every value finite, typed and accounted for, or the release is rejected (issue 1
   full-width digits, Chinese numerals, missing markers); anything else names its row and column;
 - every value times its unit's multiplier is finite (1e301 亿元 is not), and within its bounds: counts and
   other quantities not below 0, rates within 0-100 %, growth not below -100 % (ingest/formats/rules.py);
-- one figure per indicator, measure, region and period;
+- one figure per indicator, measure, region and period, and no period missing inside a series' run;
 - an SDMX deletion (ACTION=D) names a figure this source has loaded;
 - figures read = figures loaded + figures skipped for a stated reason.
 """
@@ -18,7 +18,8 @@ import duckdb
 
 from core.errors import Location
 from ingest.errors import ReleaseError
-from ingest.normalise import NormaliseError, parse_number
+from ingest.formats.resolve import gaps
+from ingest.normalise import NormaliseError, Period, parse_number
 from ingest.raw_store import first
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ def check_written(
 ) -> None:
     _read_texts(con, parsed, release_no)
     _in_bounds(con, parsed, release_no)
-    _no_duplicates(con, parsed, release_no)
+    _no_duplicates_or_gaps(con, parsed, release_no)
     _deletions_name_loaded_figures(con, parsed, release_no)
     _reconciled(parsed, loaded)
 
@@ -124,20 +125,30 @@ def _finite(x: float) -> bool:
     return x == x and x not in (float("inf"), float("-inf"))
 
 
-def _no_duplicates(con: duckdb.DuckDBPyConnection, parsed: ParsedRelease, release_no: int) -> None:
+def _no_duplicates_or_gaps(con: duckdb.DuckDBPyConnection, parsed: ParsedRelease, release_no: int) -> None:
+    """One aggregation of what was written, by series and period: a duplicate shows as more figures than
+    regions; the periods of each series show a gap (a row lost to a mistyped label) against the others."""
+    # one region: a duplicate is a second figure; several: more figures than distinct regions
+    regions = "count(distinct region_code)" if len(parsed.decisions.regions) > 1 else "1"
+    groups = con.execute(
+        f"""select series_no, period_year, period_start_month, period_end_month, count(*) n, {regions} regions
+            from observation_values where release_no = ? group by all""",
+        [release_no],
+    ).fetchall()
+    by_series = {s.series_no: s for s in parsed.series}
     unique_series = len({s.dup_key for s in parsed.series}) == len(parsed.series)
-    key = "o.series_no" if unique_series else "s.dup_key"
-    join = "" if unique_series else f"join pw_series_{parsed.tag} s using (series_no)"
+    if not unique_series or any(n > regions for *_, n, regions in groups):
+        _duplicate(con, parsed, release_no, unique_series)
+    runs: dict[int, set[Period]] = {}
+    for series_no, year, start, end, *_ in groups:
+        runs.setdefault(by_series[series_no].dup_key, set()).add(Period(year, start, end))
+    gaps(parsed.decisions, runs, parsed.source, parsed.ctx)
+
+
+def _duplicate(con: duckdb.DuckDBPyConnection, parsed: ParsedRelease, release_no: int, unique: bool) -> None:
+    key = "o.series_no" if unique else "s.dup_key"
+    join = "" if unique else f"join pw_series_{parsed.tag} s using (series_no)"
     fields = f"{key}, o.region_code, o.period_year, o.period_start_month, o.period_end_month"
-    row = first(
-        con.execute(
-            f"select count(*) - count(distinct hash({fields})) from observation_values o {join} "
-            "where o.release_no = ?",
-            [release_no],
-        ).fetchall()
-    )
-    if not row or not row[0]:
-        return
     found = first(
         con.execute(
             f"""select min(o.file_row), max(o.file_row), any_value(o.series_no), count(*)
@@ -146,7 +157,7 @@ def _no_duplicates(con: duckdb.DuckDBPyConnection, parsed: ParsedRelease, releas
             [release_no],
         ).fetchall()
     )
-    if found is None:  # a hash collision between different keys, not a duplicate
+    if found is None:
         return
     plan = next(s for s in parsed.series if s.series_no == found[2])
     raise ReleaseError(

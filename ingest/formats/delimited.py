@@ -88,7 +88,8 @@ def prepare(
     errors: list[str] = []
     for enc in candidates:
         try:
-            return _pass(data, enc, where, max_line_bytes, delimiter)
+            # a declared UTF-8 file is validated by DuckDB's reader as it reads; auto must choose here
+            return _pass(data, enc, where, max_line_bytes, delimiter, validate=encoding == "auto")
         except UnicodeDecodeError as exc:
             errors.append(f"{exc.encoding}: byte {exc.start}")
     raise ReleaseError(
@@ -96,9 +97,12 @@ def prepare(
     )
 
 
-def _pass(data: Path | bytes, encoding: str, where: Location, max_line_bytes: int, delimiter: str) -> Text:
+def _pass(
+    data: Path | bytes, encoding: str, where: Location, max_line_bytes: int, delimiter: str, validate: bool
+) -> Text:
     """One streaming pass: decode strictly, check line lengths, and write UTF-8 if transcoding."""
     utf8 = encoding in ("utf-8", "utf-8-sig")
+    validate = validate or not utf8
     decoder = codecs.getincrementaldecoder("utf-8" if utf8 else encoding)("strict")
     out = None
     if not utf8 or isinstance(data, bytes):
@@ -109,7 +113,7 @@ def _pass(data: Path | bytes, encoding: str, where: Location, max_line_bytes: in
     try:
         while chunk := stream.read(CHUNK):
             try:
-                text = decoder.decode(chunk)
+                text = decoder.decode(chunk) if validate else ""
             except UnicodeDecodeError as exc:
                 raise UnicodeDecodeError(
                     encoding, chunk, offset + exc.start, offset + exc.end, exc.reason
@@ -134,6 +138,11 @@ def _pass(data: Path | bytes, encoding: str, where: Location, max_line_bytes: in
         stream.close()
     if out is not None:
         out.close()
+    if not validate:  # the head at least, so a file in another encoding is named as such at once
+        try:
+            codecs.getincrementaldecoder("utf-8")("strict").decode(head)
+        except UnicodeDecodeError as exc:
+            raise UnicodeDecodeError(encoding, head, exc.start, exc.end, exc.reason) from None
     path = Path(name) if out is not None else data
     assert isinstance(path, Path)
     bom = head.startswith(codecs.BOM_UTF8)

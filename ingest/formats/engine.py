@@ -29,7 +29,7 @@ from ingest import raw_store
 from ingest.errors import ReleaseError
 from ingest.formats import FORMATS
 from ingest.formats.base import Cells, Format, ReleaseContext
-from ingest.formats.resolve import Decisions, SeriesPlan, Skip, decide
+from ingest.formats.resolve import NULL_KEY, Decisions, SeriesPlan, Skip, decide, null_key, series_join
 from ingest.normalise import NormaliseError, Period, parse_period
 from ingest.raw_store import first
 
@@ -45,8 +45,7 @@ select key, unit_text, col_unit, measure, period_text, region_text,
        count(*) as n, min(file_row) as first_row, any_value(sheet) as sheet, any_value(col) as col,
        any_value(label) as label
 from {cells}
-group by grouping sets ((key, unit_text, col_unit, measure), (key, unit_text, col_unit, measure, period_text),
-                        (period_text), (region_text))
+group by grouping sets ((key, unit_text, col_unit, measure), (period_text), (region_text))
 """
 
 
@@ -92,10 +91,9 @@ class ParsedRelease:
             from (select *, coalesce(value_num, case when strpos(value_text, '_') = 0
                                                      then try_cast(value_text as double) end) as x
                   from {self.relation}) c
-            join pw_series_{t} s on s.key = c.key and s.unit_text is not distinct from c.unit_text
-                 and s.col_unit is not distinct from c.col_unit and s.measure is not distinct from c.measure
-            join pw_periods_{t} p on p.period_text is not distinct from c.period_text
-            join pw_regions_{t} r on r.region_text is not distinct from c.region_text
+            join pw_series_{t} s on {series_join(self.decisions.join_columns)}
+            join pw_periods_{t} p on p.period_text = {null_key("c.period_text")}
+            join pw_regions_{t} r on r.region_text = {null_key("c.region_text")}
         """
         try:
             row = first(con.execute(sql, [release_no]).fetchall())
@@ -207,6 +205,7 @@ def _decide(
     )
     _write_tables(con, tag, decisions)
     decisions.count_region_skips(con, relation, tag)
+    decisions.check_unreadable_periods(con, relation, tag)
     # every figure counted once: the (region_text) grouping set covers all rows
     figures_read = sum(r["n"] for r in rows if r["no_key"] and r["no_period"] and not r["no_region"])
     return ParsedRelease(source, ctx, cells, relation, tag, decisions, figures_read, cells.release_date)
@@ -227,12 +226,15 @@ def _period_parser(fmt: Format) -> Callable[[str], Period]:
 
 
 def _write_tables(con: duckdb.DuckDBPyConnection, tag: str, d: Decisions) -> None:
+    def key(values: list[str | None]) -> pa.Array:
+        return pa.array([NULL_KEY if v is None else v for v in values], pa.string())
+
     series = pa.table(
         {
-            "key": [s.key for s in d.series],
-            "unit_text": [s.unit_text for s in d.series],
-            "col_unit": [s.col_unit for s in d.series],
-            "measure": [s.column_measure for s in d.series],
+            "key": key([s.key for s in d.series]),
+            "unit_text": key([s.unit_text for s in d.series]),
+            "col_unit": key([s.col_unit for s in d.series]),
+            "measure": key([s.column_measure for s in d.series]),
             "series_no": pa.array([s.series_no for s in d.series], pa.int32()),
             "rule": [s.period_rule for s in d.series],
             "offset": pa.array([s.offset for s in d.series], pa.float64()),
@@ -244,15 +246,13 @@ def _write_tables(con: duckdb.DuckDBPyConnection, tag: str, d: Decisions) -> Non
     )
     periods = pa.table(
         {
-            "period_text": pa.array(list(d.periods), pa.string()),
+            "period_text": key(list(d.periods)),
             "y": pa.array([p.year for p in d.periods.values()], pa.int16()),
             "s": pa.array([p.start_month for p in d.periods.values()], pa.int8()),
             "e": pa.array([p.end_month for p in d.periods.values()], pa.int8()),
         }
     )
-    regions = pa.table(
-        {"region_text": pa.array(list(d.regions), pa.string()), "code": list(d.regions.values())}
-    )
+    regions = pa.table({"region_text": key(list(d.regions)), "code": list(d.regions.values())})
     for name, table in (("series", series), ("periods", periods), ("regions", regions)):
         con.register(f"pw_{name}_arrow", table)
         con.execute(f"create temp table pw_{name}_{tag} as select * from pw_{name}_arrow")

@@ -23,7 +23,7 @@ from core.errors import Location
 from core.vocabulary import vocabulary
 from ingest.errors import ReleaseError
 from ingest.formats.base import Cells, Format, ReleaseContext
-from ingest.formats.rules import bounds, is_percent_unit, period_rule, row_measure
+from ingest.formats.rules import bounds, is_percent_unit, measure_rules, period_rule, row_measure
 from ingest.normalise import NormaliseError, Period, Unit, clean_label, parse_unit, split_label
 from ingest.raw_store import first
 
@@ -32,6 +32,23 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 PERCENT = Unit("%", "percent", 1.0)
+
+# The decision tables are joined to the cells on plain equality of text: NULL is stored as a sentinel in
+# the tables and the cells' columns are coalesced to it, so every join is a hash join on one text each.
+NULL_KEY = "∅planwatch-null∅"  # a text no bureau writes
+
+
+def null_key(column: str) -> str:
+    return f"coalesce({column}, '{NULL_KEY}')"
+
+
+def series_join(columns: tuple[str, ...]) -> str:
+    """The join of the cells to the series table on the key and the columns that tell series apart.
+
+    Only columns that vary within one key take part: a join on fewer text columns is faster, and a column
+    constant within every key adds nothing to telling series apart.
+    """
+    return " and ".join(f"s.{c} = {null_key('c.' + c)}" for c in ("key", *columns))
 
 
 @dataclass
@@ -71,6 +88,24 @@ class Decisions:
     periods: dict[str | None, Period] = field(default_factory=dict)
     regions: dict[str | None, str] = field(default_factory=dict)
     skipped_regions: list[str] = field(default_factory=list)
+    join_columns: tuple[str, ...] = ("unit_text", "col_unit", "measure")
+    unreadable: dict[str, ReleaseError] = field(default_factory=dict)  # period text -> its error
+
+    def check_unreadable_periods(self, con: duckdb.DuckDBPyConnection, relation: str, tag: str) -> None:
+        """A period that cannot be read is an error where a figure of ours carries it; elsewhere the row is
+        already skipped for its label."""
+        if not self.unreadable:
+            return
+        marks = ", ".join("?" for _ in self.unreadable)
+        row = first(
+            con.execute(
+                f"""select c.period_text from {relation} c join pw_series_{tag} s
+                    on {series_join(self.join_columns)} where c.period_text in ({marks}) limit 1""",
+                list(self.unreadable),
+            ).fetchall()
+        )
+        if row is not None:
+            raise self.unreadable[row[0]]
 
     def count_region_skips(self, con: duckdb.DuckDBPyConnection, relation: str, tag: str) -> None:
         """Figures of mapped series in regions the registry does not take: counted, with their reason."""
@@ -80,9 +115,7 @@ class Decisions:
         row = first(
             con.execute(
                 f"""select count(*), min(c.file_row) from {relation} c join pw_series_{tag} s
-                on s.key = c.key and s.unit_text is not distinct from c.unit_text
-                and s.col_unit is not distinct from c.col_unit and s.measure is not distinct from c.measure
-                where c.region_text in ({marks})""",
+                on {series_join(self.join_columns)} where c.region_text in ({marks})""",
                 self.skipped_regions,
             ).fetchall()
         )
@@ -101,7 +134,7 @@ def _same_unit(a: Unit, b: Unit) -> bool:
 
 
 def _dimension(unit: Unit) -> str:
-    dims = {u.canonical: u.dimension for u in vocabulary().units.values()}
+    dims = {u.canonical: u.dimension for u in vocabulary().units.values()}  # only when a unit changed
     return dims.get(unit.canonical, unit.canonical)
 
 
@@ -115,11 +148,30 @@ class _Resolver:
         history: dict[tuple[str, str], Unit],
     ) -> None:
         self.cells, self.fmt, self.source, self.ctx, self.history = cells, fmt, source, ctx, history
+        self.vocab = vocabulary()  # once: resolving it walks the file system
+        self.rules = measure_rules()
+        self.bounds: dict[tuple[str, Unit], tuple[float, float]] = {}
+        self.labels_seen: dict[str, tuple[str, str | None]] = {}
         self.labels = {m.label for m in source.indicators}
+        self.by_label: dict[str, list[IndicatorMapping]] = {}
+        for m in source.indicators:  # looked up per series: a dict, not a scan of every mapping
+            self.by_label.setdefault(m.label, []).append(m)
         self.dup_keys: dict[tuple[str, str], int] = {}
+
+    def mapping_for(self, label: str, measure: str | None = None) -> IndicatorMapping | None:
+        """As Source.mapping_for, by dictionary."""
+        for m in self.by_label.get(label, ()):
+            if measure is None or m.measures is None or measure in m.measures:
+                return m
+        return None
 
     def label_of(self, key: str) -> tuple[str, str | None]:
         """A row label as the registry names it, and a unit in its brackets (if they hold a unit)."""
+        if key not in self.labels_seen:  # a key repeats once per value column
+            self.labels_seen[key] = self._label_of(key)
+        return self.labels_seen[key]
+
+    def _label_of(self, key: str) -> tuple[str, str | None]:
         whole = clean_label(key)
         if whole in self.labels:
             return whole, None
@@ -161,21 +213,23 @@ class _Resolver:
             found = self.unit_of(row["unit_text"], row, unit_col) or self.unit_of(label_unit, row, None)
             found = found or self.unit_of(row["col_unit"], row, None)
             found = found or self.unit_of(self.cells.table_unit, row, "单位")
-            mapping = self.source.mapping_for(label)
+            mapping = self.mapping_for(label)
             declared = parse_unit(mapping.unit) if mapping and mapping.unit else None
-            measure = row_measure(row["measure"], found or declared, key)
-        mapping = self.source.mapping_for(label, measure)
+            measure = row_measure(row["measure"], found or declared, key, self.vocab, self.rules)
+        mapping = self.mapping_for(label, measure)
         if mapping is None:
             return Skip(f"measure {measure} not taken for this label", row["n"], row["first_row"], key)
         unit = self.unit_for(mapping, measure, found, row)
         offset = mapping.index_base if mapping.index_base is not None and "growth" in measure else 0.0
-        lo, hi = bounds(measure, unit)
+        if (measure, unit) not in self.bounds:
+            self.bounds[(measure, unit)] = bounds(measure, unit, self.vocab)
+        lo, hi = self.bounds[(measure, unit)]
         # one figure per indicator and measure; a draft's unknown codes ('?') are told apart by label
         identity = (mapping.code, measure) if mapping.code != "?" else (mapping.label, measure)
         dup = self.dup_keys.setdefault(identity, len(self.dup_keys))
         return SeriesPlan(
             series_no, key, row["unit_text"], row["col_unit"], row["measure"], mapping.code, measure, unit,
-            str(row["label"] or key), row["sheet"], period_rule(row["measure"] or measure), offset, lo, hi, dup,
+            str(row["label"] or key), row["sheet"], period_rule(row["measure"] or measure, self.vocab), offset, lo, hi, dup,
             mapping.label, row["first_row"], row["col"],
         )  # fmt: skip
 
@@ -183,7 +237,7 @@ class _Resolver:
         self, mapping: IndicatorMapping, measure: str, found: Unit | None, row: dict[str, Any]
     ) -> Unit:
         """The unit a figure is loaded in: as found, checked against the declared or the last loaded one."""
-        if vocabulary().measures[measure].is_percent:
+        if self.vocab.measures[measure].is_percent:
             return found if found is not None and is_percent_unit(found) else PERCENT
         declared = parse_unit(mapping.unit) if mapping.unit else None
         reference = declared or self.history.get((mapping.code, measure))
@@ -223,6 +277,7 @@ def decide(
     resolver = _Resolver(cells, fmt, source, ctx, history)
     d = Decisions()
     series_rows = [r for r in rows if not r["no_key"] and r["no_period"]]
+    d.join_columns = _varying(series_rows)
     series_rows.sort(key=lambda r: (r["first_row"] or 0, len(r["col"] or ""), r["col"] or ""))
     for row in series_rows:
         plan = resolver.series(row, len(d.series) + 1)
@@ -242,6 +297,15 @@ def decide(
     return d
 
 
+def _varying(series_rows: list[dict[str, Any]]) -> tuple[str, ...]:
+    """The columns besides the key whose value differs within one key somewhere in the release."""
+    seen: dict[str, dict[str, set[Any]]] = {c: {} for c in ("unit_text", "col_unit", "measure")}
+    for r in series_rows:
+        for column, by_key in seen.items():
+            by_key.setdefault(r["key"], set()).add(r[column])
+    return tuple(c for c, by_key in seen.items() if any(len(v) > 1 for v in by_key.values()))
+
+
 def _merged(skips: list[Skip]) -> list[Skip]:
     by_reason: dict[str, Skip] = {}
     for s in skips:
@@ -255,10 +319,6 @@ def _merged(skips: list[Skip]) -> list[Skip]:
     return list(by_reason.values())
 
 
-def _series_key(row: dict[str, Any]) -> tuple[Any, ...]:
-    return (row["key"], row["unit_text"], row["col_unit"], row["measure"])
-
-
 def _periods(
     d: Decisions,
     rows: list[dict[str, Any]],
@@ -267,19 +327,18 @@ def _periods(
     ctx: ReleaseContext,
     parser: Callable[[str], Period],
 ) -> None:
-    """Parse the periods of mapped figures and check them against today and against the calendar."""
-    mapped = {(s.key, s.unit_text, s.col_unit, s.column_measure): s for s in d.series}
+    """Read every period label of the release and check the periods against today and the calendar."""
     first_row = {r["period_text"]: r for r in rows if r["no_key"] and not r["no_period"]}
-    runs: dict[int, set[Period]] = {}
-    for r in rows:
-        if r["no_key"] or r["no_period"] or _series_key(r) not in mapped:
-            continue
-        text = r["period_text"]
-        if text not in d.periods:
-            d.periods[text] = _period(text, first_row.get(text, r), cells, source, ctx, parser)
-        plan = mapped[_series_key(r)]
-        runs.setdefault(plan.dup_key, set()).add(d.periods[text])
+    for text, row in first_row.items():
+        try:
+            d.periods[text] = _period(text, row, cells, source, ctx, parser)
+        except ReleaseError as exc:
+            if text is None:
+                raise
+            d.unreadable[text] = exc  # an error only if a figure of ours carries it (engine checks)
     if not d.periods:
+        if d.unreadable:
+            raise next(iter(d.unreadable.values()))
         return
     for text, period in d.periods.items():
         if (period.year, period.end_month) > (ctx.today.year, ctx.today.month):
@@ -289,7 +348,6 @@ def _periods(
                 f"a period ending by {ctx.today:%Y-%m}",
             )
     _calendar(d, source, ctx)
-    _gaps(d, runs, source, ctx)
 
 
 def _period(
@@ -332,7 +390,7 @@ def _calendar(d: Decisions, source: Source, ctx: ReleaseContext) -> None:
         )
 
 
-def _gaps(d: Decisions, runs: dict[int, set[Period]], source: Source, ctx: ReleaseContext) -> None:
+def gaps(d: Decisions, runs: dict[int, set[Period]], source: Source, ctx: ReleaseContext) -> None:
     """A series present before and after a period that the others have, but not in it, lost a row there:
     a mistyped label, a NUL byte or another encoding in that row made it match nothing (issue 14)."""
     everywhere = {(p.year, p.end_month) for ps in runs.values() for p in ps}

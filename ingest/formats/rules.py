@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 from core.errors import ConfigError
-from core.vocabulary import vocabulary, vocabulary_dir
+from core.vocabulary import Vocabulary, vocabulary, vocabulary_dir
 from ingest.normalise import Period, Unit
 
 _GROWTH_WORDS = re.compile(r"增长|增速|增幅|增减|同比")
@@ -64,12 +64,18 @@ def is_percent_unit(unit: Unit) -> bool:
     return unit.canonical in ("percent", "percentage_point")
 
 
-def row_measure(column_measure: str, unit: Unit | None, label: str) -> str:
+def row_measure(
+    column_measure: str,
+    unit: Unit | None,
+    label: str,
+    vocab: Vocabulary | None = None,
+    rules: MeasureRules | None = None,
+) -> str:
     """The measure of one figure: the column's, unless the row's unit says otherwise."""
     if unit is None:
         return column_measure
-    vocab = vocabulary()
-    rules = measure_rules()
+    vocab = vocab or vocabulary()
+    rules = rules or measure_rules()
     if is_percent_unit(unit) and not vocab.measures[column_measure].is_percent:
         if _GROWTH_WORDS.search(label) and column_measure in rules.growth_measure:
             return rules.growth_measure[column_measure]
@@ -79,7 +85,7 @@ def row_measure(column_measure: str, unit: Unit | None, label: str) -> str:
     return column_measure
 
 
-def period_rule(measure: str) -> str:
+def period_rule(measure: str, vocab: Vocabulary | None = None) -> str:
     """How a measure's period follows from the release's: january, period_end, quarter or as_published.
 
     A 统计月报 titled 1-9月 gives 累计 columns for 1-9 and 本月 columns for 9; a 当季值 (quarter_value) in a
@@ -88,7 +94,7 @@ def period_rule(measure: str) -> str:
     """
     if measure == "quarter_value":
         return "quarter"
-    return vocabulary().measures[measure].period_start
+    return (vocab or vocabulary()).measures[measure].period_start
 
 
 def apply_period_rule(rule: str, period: Period) -> Period:
@@ -101,20 +107,20 @@ def apply_period_rule(rule: str, period: Period) -> Period:
     return period
 
 
-def bounds(measure: str, unit: Unit) -> tuple[float, float]:
+def bounds(measure: str, unit: Unit, vocab: Vocabulary | None = None) -> tuple[float, float]:
     """The range a figure of this measure and unit can take, as published (before the multiplier)."""
-    vocab = vocabulary()
+    vocab = vocab or vocabulary()
     if measure == "rate_pct":
         return 0.0, 100.0
     if vocab.measures[measure].is_percent:
         return -100.0, math.inf  # a fall of more than 100 % is not a growth rate
-    dimension = _dimension(unit)
+    dimension = _dimension(unit, vocab)
     return (-math.inf if dimension in _SIGNED_DIMENSIONS else 0.0), math.inf
 
 
-def _dimension(unit: Unit) -> str:
+def _dimension(unit: Unit, vocab: Vocabulary) -> str:
     try:
-        return vocabulary().unit(unit.raw).dimension
+        return vocab.unit(unit.raw).dimension
     except ValueError:
-        by_canonical = {u.canonical: u.dimension for u in vocabulary().units.values()}
+        by_canonical = {u.canonical: u.dimension for u in vocab.units.values()}
         return by_canonical.get(unit.canonical, "")
