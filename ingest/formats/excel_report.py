@@ -17,6 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pyarrow as pa
 from pydantic import Field
 from python_calamine import CalamineError, CalamineWorkbook
 
@@ -97,41 +98,48 @@ def _cells(
     period: Period,
     table_unit: str | None,
 ) -> Cells:
-    cols: dict[str, list[Any]] = {k: [] for k in ("file_row", "col", "key", "unit_text", "col_unit")}
-    cols |= {"measure": [], "value_text": [], "value_num": []}
-    targets = [(c, m, column_letter(c), _header_unit(headers[c])) for c, m in by_col.items()]
-    released: date | None = None
     lc, uc = opts.label_column, opts.unit_column
-    for idx in range(top, len(rows)):
-        row = rows[idx]
-        label = cell_text(row[lc]) if lc < len(row) else ""
+    body = rows[top:]
+    labels = [cell_text(r[lc]) if lc < len(r) else "" for r in body]
+    released: date | None = None
+    keep: list[int] = []  # column by column, not cell by cell: a 100,000-row sheet is a few list passes
+    for i, label in enumerate(labels):
         if not label:
             continue
         if FOOTNOTE.match(label):
-            if m := RELEASE_DATE.search(" ".join(cell_text(c) for c in row)):
+            if m := RELEASE_DATE.search(" ".join(cell_text(c) for c in body[i])):
                 released = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
             continue
-        unit = (cell_text(row[uc]) or None) if uc is not None and uc < len(row) else None
-        for c, measure, letter, col_unit in targets:
-            raw = row[c] if c < len(row) else None
-            error = scan.errors.get((idx, c))
-            cols["file_row"].append(idx + 1)
-            cols["col"].append(letter)
-            cols["key"].append(label)
-            cols["unit_text"].append(unit)
-            cols["col_unit"].append(col_unit)
-            cols["measure"].append(measure)
-            if error is not None:
-                cols["value_num"].append(None)
-                cols["value_text"].append(error or "#VALUE!")
-            elif isinstance(raw, int | float) and not isinstance(raw, bool):
-                cols["value_num"].append(float(raw))
-                cols["value_text"].append(None)
-            else:
-                cols["value_num"].append(None)
-                cols["value_text"].append(None if raw in (None, "") else str(raw))
-    n = len(cols["file_row"])
-    table = cells_table(**cols, sheet=[sheet] * n, label=cols["key"])
+        keep.append(i)
+    kept = [body[i] for i in keep]
+    units = [(cell_text(r[uc]) or None) if uc is not None and uc < len(r) else None for r in kept]
+    file_rows = [top + i + 1 for i in keep]
+    keys = [labels[i] for i in keep]
+    position = {top + i: n for n, i in enumerate(keep)}
+    parts = []
+    for c, measure in by_col.items():
+        raw = [r[c] if c < len(r) else None for r in kept]
+        nums = [float(v) if type(v) in (float, int) else None for v in raw]
+        texts = [None if type(v) in (float, int) or v in (None, "") else str(v) for v in raw]
+        for (row, col), error in scan.errors.items():  # calamine reads #DIV/0! as an empty string
+            if col == c and row in position:
+                nums[position[row]], texts[position[row]] = None, error or "#VALUE!"
+        n = len(raw)
+        parts.append(
+            cells_table(
+                file_row=file_rows,
+                col=[column_letter(c)] * n,
+                key=keys,
+                label=keys,
+                unit_text=units,
+                col_unit=[_header_unit(headers[c])] * n,
+                measure=[measure] * n,
+                value_text=texts,
+                value_num=nums,
+                sheet=[sheet] * n,
+            )  # fmt: skip
+        )
+    table = pa.concat_tables(parts) if parts else cells_table()
     return Cells(
         table=table,
         release_period=period,
