@@ -5,20 +5,26 @@ Every night at the time `config/settings.yml` sets (`nightly.start`, 02:00 Asia/
 
 1. **prepare** checks the configuration (source registry, indicator catalog) and the writers' pool,
    and opens the night's run record; nothing is fetched if the configuration is wrong;
-2. **fetch_source** (one mapped task per registry entry, outside the writers' pool, so a slow bureau
-   server delays nobody else) downloads each release and keeps it untouched in landing/;
-   **load_source** (one per source, in the pool) parses and loads new releases into
-   `warehouse/raw.duckdb`; a bad release is quarantined and fails only its own source;
-3. **dbt_build** (astronomer-cosmos, one `dbt build` of the whole project) builds `warehouse/build.duckdb`;
-4. **validate** runs the Great Expectations suites and quality rules on the build, read-only;
-5. **publish** atomically replaces `warehouse/planwatch.duckdb`, only with a build this run validated;
-6. **report** writes the progress report of every active plan (or of the plan the run names) from the
+2. **fetch_sources** (outside the writers' pool, so a slow bureau server delays no load) downloads every
+   source's releases side by side, bounded per host, and keeps them untouched in landing/;
+   **load_sources** (in the pool) parses and loads new releases into `warehouse/raw.duckdb`; a bad
+   release is quarantined and fails only its own source, the others still load;
+3. **plan_night** compares what the night would build from (raw loads, as-of month, catalog, dbt
+   project, configuration) with what the serving warehouse was built from (`planwatch.incremental`).
+   Nothing new: build, validation and publish are skipped with the reason in its log and in the run
+   record, and so is the report if it is already written. New data only: dbt rebuilds what is
+   downstream of the raw layer. Anything else: everything;
+4. **dbt_build** (astronomer-cosmos, one `dbt build`) builds `warehouse/build.duckdb`;
+5. **validate** runs the Great Expectations suites and quality rules on the build, read-only;
+6. **publish** atomically replaces `warehouse/planwatch.duckdb`, only with a build this run validated;
+7. **report** writes the progress report of every active plan (or of the plan the run names) from the
    serving file;
-7. **finalize** judges the night from its run record and fails the run, naming every failed step.
+8. **finalize** judges the night from its run record and fails the run, naming every failed step.
 
 Params: `as_of` (YYYY-MM) overrides the as-of month, which is otherwise the month before the logical date;
 `plan` reports only that plan; `known_on` (YYYY-MM-DD) builds every figure as it was known on that day
-(the vintage current then) instead of as restated since.
+(the vintage current then) instead of as restated since; `full` builds, validates and publishes
+everything even when nothing changed (after a deployment of new validation code, for example).
 All business logic lives in the packages (`planwatch.nightly`, `planwatch.policy`, `ingest`,
 `expectations`, `publishing`, `reporting`); this file only wires.
 """
@@ -35,6 +41,7 @@ from core.settings import load_settings
 from planwatch.airflow_env import DUCKDB_POOL, DUCKDB_QUEUE
 from planwatch.alerts import notify_failure
 from planwatch.dbt_runtime import dbt_env, release_dbt_duckdb
+from planwatch.incremental import choose_nodes, record_build
 from planwatch.retry import RETRY_POLICY
 
 SETTINGS = load_settings()  # paths and the schedule only: no file other than settings.yml is opened
@@ -60,6 +67,7 @@ WRITER = {"pool": DUCKDB_POOL, "queue": DUCKDB_QUEUE}  # every task that writes 
         "as_of": Param(None, type=["null", "string"], description="as-of month YYYY-MM"),
         "plan": Param(None, type=["null", "string"], description="report only this plan (plan id)"),
         "known_on": Param(None, type=["null", "string"], description="figures as known on YYYY-MM-DD"),
+        "full": Param(False, type="boolean", description="build everything even if nothing changed"),
     },
     default_args={
         "owner": "planwatch-data",
@@ -83,38 +91,42 @@ def planwatch_nightly() -> None:
         return {
             "as_of": start.as_of,
             "as_of_explicit": start.as_of_explicit,
-            "sources": start.sources,
             "plan": params.get("plan"),
             "known_on": start.known_on or "",
+            "full": bool(params.get("full")),
         }
 
-    @task
-    def source_list(prepared: dict) -> list[dict]:
-        return [{"source_id": s, "as_of": prepared["as_of"]} for s in prepared["sources"]]
+    @task(retries=3)
+    def fetch_sources(run_id: str | None = None) -> list[str]:
+        from planwatch.nightly import fetch_sources as fetch_all
 
-    @task(map_index_template="{{ task.op_kwargs['source_id'] }}", retries=3)
-    def fetch_source(source_id: str, as_of: str) -> dict:
-        from planwatch.nightly import fetch_one
+        return [f.source_id for f in fetch_all(str(run_id)) if f.result is not None]
 
-        return fetch_one(source_id, as_of)
+    @task(**WRITER, trigger_rule="all_done", outlets=[SOURCES_ALIAS])  # load whatever landed
+    def load_sources(run_id: str | None = None) -> list[str]:
+        from planwatch.nightly import load_sources as load_all
 
-    @task(
-        **WRITER, map_index_template="{{ task.op_kwargs['fetched']['source_id'] }}", outlets=[SOURCES_ALIAS]
-    )
-    def load_source(fetched: dict, run_id: str | None = None) -> dict:
-        from planwatch.nightly import load_one
+        loaded = load_all(str(run_id))
+        events = get_current_context()["outlet_events"]
+        for part in loaded:
+            if part.releases_new:
+                uri = f"planwatch://source/{part.source_id}"
+                events[SOURCES_ALIAS].add(Asset(f"planwatch_source_{part.source_id}", uri=uri))
+        return [p.source_id for p in loaded if p.releases_new]
 
-        result = load_one(fetched, str(run_id))
-        if result.releases_new:
-            events = get_current_context()["outlet_events"]
-            events[SOURCES_ALIAS].add(
-                Asset(f"planwatch_source_{result.source_id}", uri=f"planwatch://source/{result.source_id}")
-            )
-        return result.model_dump()
+    # build on whatever loaded: one late bureau must not stop the others
+    @task.branch(trigger_rule="all_done", retries=0)
+    def plan_night(prepared: dict, run_id: str | None = None) -> list[str]:
+        from planwatch.incremental import plan_night as decide
+
+        plan = decide(str(run_id), full=prepared["full"], plan_id=prepared["plan"])
+        if plan.build:
+            return ["dbt_build", "report"]
+        return ["report"] if plan.report else []
 
     prepared = prepare()
-    fetched = fetch_source.expand_kwargs(source_list(prepared))
-    loaded = load_source.expand(fetched=fetched)
+    planned = plan_night(prepared)
+    prepared >> fetch_sources() >> load_sources() >> planned
 
     dbt_build = DbtBuildLocalOperator(
         task_id="dbt_build",
@@ -126,17 +138,18 @@ def planwatch_nightly() -> None:
         ),
         invocation_mode=InvocationMode.DBT_RUNNER,
         install_deps=False,
-        callback=release_dbt_duckdb,
+        interceptors=[choose_nodes],  # the whole project, or what is downstream of new data
+        callback=[release_dbt_duckdb, record_build],
         # dbt unit tests check the SQL, not the night's data: they run in CI (tests/dbt), as dbt advises
         dbt_cmd_flags=["--exclude-resource-type", "unit_test"],
         # keep dbt's partial-parse state between nights: a full parse of the project costs ~4 s
         cache_dir=SETTINGS.state_dir / "cache" / "dbt",
+        emit_datasets=False,  # the night's asset is the serving warehouse; per-model events cost ~0.5 s
         vars={
             "as_of_month": "{{ ti.xcom_pull(task_ids='prepare')['as_of'] }}",
             "known_on": "{{ ti.xcom_pull(task_ids='prepare')['known_on'] }}",
         },
         env=dbt_env(SETTINGS),
-        trigger_rule="all_done",  # build on whatever loaded: one late bureau must not stop the others
         retries=0,
         **WRITER,
     )
@@ -155,7 +168,8 @@ def planwatch_nightly() -> None:
         # a cleared run of an earlier night must not replace a newer warehouse unless asked for by as_of
         return run_publish(str(run_id), allow_older=prepared["as_of_explicit"]).model_dump()
 
-    @task
+    # after a publish, or alone on a night with nothing new whose reports are not on disk any more
+    @task(trigger_rule="none_failed_min_one_success")
     def report(prepared: dict, run_id: str | None = None) -> list[dict]:
         from planwatch.nightly import report as run_report
 
@@ -167,10 +181,9 @@ def planwatch_nightly() -> None:
 
         return judge_run(str(run_id)).model_dump(mode="json")
 
-    validated = validate(prepared)
-    published = publish(prepared)
     reported = report(prepared)
-    loaded >> dbt_build >> validated >> published >> reported >> finalize()
+    planned >> dbt_build >> validate(prepared) >> publish(prepared) >> reported
+    planned >> reported >> finalize()
 
 
 planwatch_nightly()

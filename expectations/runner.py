@@ -9,7 +9,7 @@ and returned as rows for the quality table of the serving warehouse.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import partial
@@ -18,6 +18,14 @@ from typing import Any
 
 import duckdb
 
+from core.contracts import (
+    QUALITY_RESULTS,
+    RAW_ALIAS,
+    STAGING_OBSERVATIONS,
+    STATUS_RULES,
+    TARGET_MONTHS,
+    TARGET_PROGRESS,
+)
 from expectations.data_docs import build_data_docs
 from expectations.quality_rules import load_rules, run_rules, source_freshness
 from expectations.suites import SuiteContext, fct_target_progress, keyed_mart, raw_source
@@ -82,6 +90,7 @@ class ValidationReport:
     checks: list[CheckResult]
     validated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     data_docs: str | None = None
+    datasets: set[str] = field(default_factory=set)  # datasets whose suites ran
 
     @property
     def success(self) -> bool:
@@ -147,14 +156,14 @@ def datasets_for(con: duckdb.DuckDBPyConnection, sources: dict[str, Source]) -> 
     datasets = [
         Dataset(
             f"raw_{s.id}",
-            "select * from staging.stg_ingest__observations where source_id = ?",
+            f"select * from {STAGING_OBSERVATIONS} where source_id = ?",
             [s.id],
             partial(raw_source, s),
         )
         for s in sources.values()
     ]
     datasets.append(
-        Dataset("fct_target_progress", "select * from marts.fct_target_progress", [], fct_target_progress)
+        Dataset("fct_target_progress", f"select * from {TARGET_PROGRESS}", [], fct_target_progress)
     )
     columns = con.execute(
         "select table_name, list(column_name) from duckdb_columns() where schema_name = 'marts' group by 1"
@@ -176,57 +185,43 @@ def validate_build(
     serving_db: Path | None = None,
     data_docs_dir: Path | None = None,
     today: date | None = None,
+    datasets: Collection[str] | None = None,
 ) -> ValidationReport:
-    """Validate every dataset and rule; raw is attached read-only under the name staging views expect."""
-    logging.getLogger("great_expectations").setLevel(logging.WARNING)
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-
+    """Validate the datasets (every one, or those named in `datasets`) and every rule; raw is attached
+    read-only under the name staging views expect. The quality rules and source freshness, plain SQL,
+    always run in full; GX is imported only when there is a dataset to validate (importing it costs
+    about 3 s, see benchmarks/README.md)."""
     checks: list[CheckResult] = []
     with duckdb.connect(str(build_db), read_only=True) as con:
-        con.execute(f"attach '{raw_db}' as raw (read_only)")
-        datasets = datasets_for(con, sources)
-        grid = con.execute(
-            "select list(distinct target_id order by target_id), count(*), count(distinct as_of_month) "
-            "from intermediate.int_target_months"
-        ).fetchone()
-        targets, target_months, months = grid if grid else ([], 0, 0)
-        statuses = [r[0] for r in con.execute("select status from config.status_rules").fetchall()]
-        per_month = frozenset(
-            r[0]
-            for r in con.execute(
-                "select distinct table_name from duckdb_columns() "
-                "where schema_name = 'marts' and column_name = 'as_of_month'"
-            ).fetchall()
-        )
-        frames = {ds.name: con.execute(ds.query, ds.params).df() for ds in datasets}
-        for rule, failing in run_rules(con, load_rules(rules_file), sources, as_of, today or date.today()):
-            checks.append(
-                CheckResult(
-                    dataset="quality_rules",
-                    check=rule.id,
-                    column=None,
-                    success=not failing,
-                    failing_rows=len(failing),
-                    sample=[tuple(str(v) for v in row) for row in failing[:5]],
-                    severity=rule.severity,
-                    detail=rule.description_zh,
-                )
-            )
-        for source_id, severity, passed, detail in source_freshness(con, sources, as_of):
-            checks.append(
-                CheckResult(
-                    dataset=f"raw_{source_id}",
-                    check="source_freshness",
-                    column=None,
-                    success=passed,
-                    failing_rows=None,
-                    severity=severity,
-                    detail=detail,
-                )
-            )
-    marts = [ds.name for ds in datasets if not ds.name.startswith("raw_")]
-    suite_ctx = SuiteContext(
+        con.execute(f"attach '{raw_db}' as {RAW_ALIAS} (read_only)")
+        chosen = [ds for ds in datasets_for(con, sources) if datasets is None or ds.name in datasets]
+        suite_ctx = _suite_context(con, [ds.name for ds in chosen], serving_db)
+        frames = {ds.name: con.execute(ds.query, ds.params).df() for ds in chosen}
+        checks += _rule_checks(con, rules_file, sources, as_of, today or date.today())
+    report = ValidationReport(checks, datasets={ds.name for ds in chosen})
+    if chosen:
+        context = _run_suites(chosen, frames, suite_ctx, report)
+        if data_docs_dir is not None:
+            report.data_docs = build_data_docs(context, data_docs_dir)
+    return report
+
+
+def _suite_context(con: duckdb.DuckDBPyConnection, names: list[str], serving_db: Path | None) -> SuiteContext:
+    grid = con.execute(
+        f"select list(distinct target_id order by target_id), count(*), count(distinct as_of_month) "
+        f"from {TARGET_MONTHS}"
+    ).fetchone()
+    targets, target_months, months = grid if grid else ([], 0, 0)
+    statuses = [r[0] for r in con.execute(f"select status from {STATUS_RULES}").fetchall()]
+    per_month = frozenset(
+        r[0]
+        for r in con.execute(
+            "select distinct table_name from duckdb_columns() "
+            "where schema_name = 'marts' and column_name = 'as_of_month'"
+        ).fetchall()
+    )
+    marts = [name for name in names if not name.startswith("raw_")]
+    return SuiteContext(
         targets or [],
         statuses,
         int(target_months),
@@ -235,22 +230,55 @@ def validate_build(
         per_month=per_month,
     )
 
+
+def _rule_checks(
+    con: duckdb.DuckDBPyConnection, rules_file: Path, sources: dict[str, Source], as_of: date, today: date
+) -> list[CheckResult]:
+    checks = [
+        CheckResult(
+            dataset="quality_rules",
+            check=rule.id,
+            column=None,
+            success=not failing,
+            failing_rows=len(failing),
+            sample=[tuple(str(v) for v in row) for row in failing[:5]],
+            severity=rule.severity,
+            detail=rule.description_zh,
+        )
+        for rule, failing in run_rules(con, load_rules(rules_file), sources, as_of, today)
+    ]
+    checks += [
+        CheckResult(
+            dataset=f"raw_{source_id}",
+            check="source_freshness",
+            column=None,
+            success=passed,
+            failing_rows=None,
+            severity=severity,
+            detail=detail,
+        )
+        for source_id, severity, passed, detail in source_freshness(con, sources, as_of)
+    ]
+    return checks
+
+
+def _run_suites(
+    chosen: list[Dataset], frames: dict[str, Any], suite_ctx: SuiteContext, report: ValidationReport
+) -> Any:
+    """Run each dataset's suite on its DataFrame; returns the GX context (for Data Docs)."""
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     source = context.data_sources.add_pandas(name="build")
-    definitions = []
-    for ds in datasets:
+    for ds in chosen:
         batch_def = source.add_dataframe_asset(name=ds.name).add_batch_definition_whole_dataframe("whole")
         suite = context.suites.add(ds.suite(suite_ctx))
-        definitions.append(
-            (
-                ds,
-                context.validation_definitions.add(
-                    gx.ValidationDefinition(name=ds.name, data=batch_def, suite=suite)
-                ),
-            )
+        definition = context.validation_definitions.add(
+            gx.ValidationDefinition(name=ds.name, data=batch_def, suite=suite)
         )
-    for ds, definition in definitions:
         result = definition.run(batch_parameters={"dataframe": frames[ds.name]}, result_format="SUMMARY")
         for r in result.results:
             cfg = r.expectation_config
@@ -259,7 +287,7 @@ def validate_build(
             column = kwargs.get("column") or (
                 ",".join(kwargs["column_list"]) if "column_list" in kwargs else None
             )
-            checks.append(
+            report.checks.append(
                 CheckResult(
                     dataset=ds.name,
                     check=cfg.type,
@@ -271,7 +299,25 @@ def validate_build(
                 )
             )
         log.info("%s: %d rows validated", ds.name, len(frames[ds.name]))
-    report = ValidationReport(checks)
-    if data_docs_dir is not None:
-        report.data_docs = build_data_docs(context, data_docs_dir)
-    return report
+    return context
+
+
+def carried_results(serving_db: Path, validated: Collection[str]) -> list[dict[str, Any]]:
+    """The serving warehouse's check results of the datasets not validated again this night (their data
+    did not change), as rows for the next quality table. Rules and freshness are always run again."""
+    if not serving_db.exists():
+        return []
+    with duckdb.connect(str(serving_db), read_only=True) as con:
+        found = con.execute(
+            "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
+            QUALITY_RESULTS.split("."),
+        ).fetchone()
+        if not found or not found[0]:
+            return []
+        cursor = con.execute(
+            f"select * from {QUALITY_RESULTS} where dataset <> 'quality_rules' "
+            "and check_name <> 'source_freshness' and not list_contains(?, dataset)",
+            [sorted(validated)],
+        )
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

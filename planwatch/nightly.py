@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -17,20 +18,26 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from core import contracts
-from core.errors import ConfigError, DataError, UsageError, one_line
+from core.errors import ConfigError, DataError, PlanwatchError, TransientError, UsageError, one_line
 from core.settings import Settings, load_settings, parse_month
 from ingest import raw_store
+from ingest.errors import TransientFetchError
 from ingest.paths import IngestPaths, deployment_umask
-from ingest.pipeline import FetchResult, SourceResult, fetch_source, ingest_source, load_source
+from ingest.pipeline import FetchResult, SourceResult, fetch_source, load_source
 from ingest.registry import check_mappings, load_registry
 from planwatch import policy
+from planwatch.fingerprint import raw_fingerprint
+from planwatch.incremental import InputsStore, ReportFiles
 from planwatch.runs import (
+    BuildOutcome,
     ExportOutcome,
+    NightPlan,
     PublishOutcome,
     ReportOutcome,
     RunOutcome,
     RunStart,
     RunStore,
+    SourceFetch,
     SourceLoad,
     StepSkipped,
     ValidationOutcome,
@@ -38,6 +45,7 @@ from planwatch.runs import (
 )
 
 log = logging.getLogger(__name__)
+FETCH_WORKERS = 8  # sources fetched side by side; downloads from one host are bounded by ingest itself
 
 
 class ValidationFailed(DataError):
@@ -112,38 +120,99 @@ def prepare(
     return start
 
 
-def fetch_one(source_id: str, as_of: str, settings: Settings | None = None) -> dict[str, object]:
-    """Download and land one source's releases (no DuckDB: this runs outside the writers' pool, so a
-    slow bureau server delays no other source's load). Returns the fetch result as JSON for the load."""
+def fetch_sources(run_id: str, settings: Settings | None = None) -> list[SourceFetch]:
+    """Download and land every source's releases, sources side by side (no DuckDB: this runs outside the
+    writers' pool, and ingest bounds the downloads per host). Each source's result is a part of the run
+    record, so a source that fails is named and the others still load. Raises TransientFetchError after
+    every other source has landed when one failed in a way a retry can mend."""
     settings = settings or load_settings()
     _apply_umask()
-    source = load_registry(settings.sources_dir)[source_id]
-    return fetch_source(source, IngestPaths.from_settings(settings), parse_month(as_of)).model_dump(
-        mode="json"
-    )
+    runs = store(settings)
+    start = _started(runs, run_id)
+    registry = load_registry(settings.sources_dir)
+    paths = IngestPaths.from_settings(settings)
+    as_of = parse_month(start.as_of)
+
+    def one(source_id: str) -> SourceFetch:
+        try:
+            result = fetch_source(registry[source_id], paths, as_of)
+            part = SourceFetch(source_id=source_id, result=result.model_dump(mode="json"))
+        except Exception as exc:  # one source's failure, whatever it is, must not stop the others
+            retryable = bool(getattr(exc, "retryable", False))
+            log.error("fetching %s failed: %s", source_id, one_line(exc), exc_info=not retryable)
+            error = one_line(exc, 500) if isinstance(exc, PlanwatchError) else f"{type(exc).__name__}: {exc}"
+            part = SourceFetch(source_id=source_id, error=one_line(error, 500), retryable=retryable)
+        runs.fetched(run_id, part)
+        return part
+
+    with ThreadPoolExecutor(max_workers=FETCH_WORKERS, thread_name_prefix="fetch-sources") as pool:
+        parts = list(pool.map(one, start.sources))
+    transient = [p for p in parts if p.error and p.retryable]
+    if transient:
+        raise TransientFetchError("; ".join(f"{p.source_id}: {p.error}" for p in transient))
+    return parts
 
 
-def load_one(fetched: dict[str, object], run_id: str, settings: Settings | None = None) -> SourceLoad:
-    """Parse and load what fetch_one landed into the raw file (the writers' pool holds this step)."""
+def load_sources(run_id: str, settings: Settings | None = None) -> list[SourceLoad]:
+    """Parse and load what fetch_sources landed into the raw file (the writers' pool holds this step),
+    then record the raw layer's state for the night's plan. A source whose fetch failed is recorded as
+    not loaded; rejected releases fail the step after every other source has loaded."""
     settings = settings or load_settings()
     _apply_umask()
-    result_in = FetchResult.model_validate(fetched)
-    source = load_registry(settings.sources_dir)[result_in.source_id]
-    result = load_source(source, IngestPaths.from_settings(settings), result_in)
-    return _record_source(result, run_id, settings)
+    runs = store(settings)
+    record = runs.load(run_id)
+    start = _started(runs, run_id)
+    fetched = {f.source_id: f for f in record.fetched}
+    registry = load_registry(settings.sources_dir)
+    paths = IngestPaths.from_settings(settings)
+    parts: list[SourceLoad] = []
+    retry: list[str] = []
+    for source_id in start.sources:
+        got = fetched.get(source_id)
+        if got is None or got.result is None:
+            reason = f"fetch failed: {got.error}" if got else "fetch failed: nothing was recorded"
+            parts.append(
+                _record(runs, run_id, SourceLoad(source_id=source_id, status="failed", reason=reason))
+            )
+            continue
+        try:
+            result = load_source(registry[source_id], paths, FetchResult.model_validate(got.result))
+        except Exception as exc:  # as in fetch: one source's failure does not stop the others
+            log.error("loading %s failed: %s", source_id, one_line(exc), exc_info=True)
+            if getattr(exc, "retryable", False):
+                retry.append(f"{source_id}: {one_line(exc, 300)}")
+            reason = f"load failed: {type(exc).__name__}: {one_line(exc, 400)}"
+            parts.append(
+                _record(runs, run_id, SourceLoad(source_id=source_id, status="failed", reason=reason))
+            )
+            continue
+        parts.append(_record(runs, run_id, _source_load(result)))
+    with raw_store.connect(settings.raw_db) as con:
+        runs.raw(run_id, raw_fingerprint(con))
+    if retry:
+        raise TransientError("; ".join(retry))
+    failed = [p for p in parts if p.status in ("rejected", "failed")]
+    if failed:
+        raise SourceRejected(
+            " | ".join(f"{p.source_id}: " + (p.reason or "; ".join(p.rejected)) for p in failed)
+        )
+    return parts
 
 
-def ingest_one(source_id: str, as_of: str, run_id: str, settings: Settings | None = None) -> SourceLoad:
-    """Fetch and load one source in one step (for callers that need no pool between the two)."""
-    settings = settings or load_settings()
-    _apply_umask()
-    source = load_registry(settings.sources_dir)[source_id]
-    result = ingest_source(source, IngestPaths.from_settings(settings), parse_month(as_of))
-    return _record_source(result, run_id, settings)
+def _started(runs: RunStore, run_id: str) -> RunStart:
+    start = runs.load(run_id).start
+    if start is None:
+        raise ConfigError(f"run {run_id} has no start in its run record: prepare did not run")
+    return start
 
 
-def _record_source(result: SourceResult, run_id: str, settings: Settings) -> SourceLoad:
-    part = SourceLoad(
+def _record(runs: RunStore, run_id: str, part: SourceLoad) -> SourceLoad:
+    runs.source(run_id, part)
+    return part
+
+
+def _source_load(result: SourceResult) -> SourceLoad:
+    return SourceLoad(
         source_id=result.source_id,
         status="rejected" if result.rejected else ("loaded" if result.releases_new else "unchanged"),
         rows_loaded=result.rows_loaded,
@@ -152,12 +221,6 @@ def _record_source(result: SourceResult, run_id: str, settings: Settings) -> Sou
         releases_missing=result.releases_missing,
         rejected=[one_line(r, 500) for r in result.rejected],
     )
-    store(settings).source(run_id, part)
-    if result.rejected:
-        raise SourceRejected(
-            f"{result.source_id}: {len(result.rejected)} release(s) rejected: " + " | ".join(part.rejected)
-        )
-    return part
 
 
 def _apply_umask() -> None:
@@ -167,10 +230,16 @@ def _apply_umask() -> None:
 
 
 def validate(as_of: str, run_id: str, settings: Settings | None = None) -> ValidationOutcome:
-    """Validate the build and keep the results in the run record, for the publish step's quality table."""
-    from expectations.runner import validate_build
+    """Validate this run's build and keep the results in the run record, for the publish step's quality
+    table. A build of new data alone validates the raw suites of the sources that changed and the marts
+    dbt rebuilt; the other datasets keep the results they have in the serving warehouse."""
+    from expectations.runner import carried_results, validate_build
 
     settings = settings or load_settings()
+    record = store(settings).load(run_id)
+    if record.build is None or not record.build.ok:
+        raise ValidationFailed(f"run {run_id} has no finished dbt build: nothing to validate or publish")
+    scope = _validation_scope(record.plan, record.build)
     report = validate_build(
         settings.build_db,
         settings.raw_db,
@@ -179,20 +248,31 @@ def validate(as_of: str, run_id: str, settings: Settings | None = None) -> Valid
         as_of=parse_month(as_of),
         serving_db=settings.serving_db,
         data_docs_dir=settings.reports_dir / "data_docs",
+        datasets=scope,
     )
     log.info(report.summary())
+    carried = carried_results(settings.serving_db, report.datasets) if scope is not None else []
     outcome = ValidationOutcome(
         passed=report.success,
         checks=len(report.checks),
+        scope=sorted(report.datasets) if scope is not None else None,
+        carried=len(carried),
         warnings=[c.describe() for c in report.warnings],
         blocking=[c.describe() for c in report.blocking_failures],
         data_docs=report.data_docs,
-        check_rows=report.rows(),
+        check_rows=report.rows() + carried,
     )
     store(settings).validation(run_id, outcome)
     if not report.success:
         raise ValidationFailed(report.summary())
     return outcome
+
+
+def _validation_scope(plan: NightPlan | None, build: BuildOutcome) -> set[str] | None:
+    """The datasets to validate: None (all) unless only raw loads changed since the serving warehouse."""
+    if plan is None or plan.changed_sources is None or build.selection != "new_data":
+        return None
+    return {f"raw_{s}" for s in plan.changed_sources} | set(build.models)
 
 
 def publish(run_id: str, settings: Settings | None = None, *, allow_older: bool = False) -> PublishOutcome:
@@ -225,6 +305,10 @@ def publish(run_id: str, settings: Settings | None = None, *, allow_older: bool 
         ],
     )
     store(settings).publish(run_id, outcome)
+    plan = store(settings).load(run_id).plan
+    if plan is not None:  # what this publish was built from: the next night compares with it
+        keep = set(publishing.list_published(settings.published_dir))
+        InputsStore.of(settings).save_published(result.publish_id, plan.fingerprint, keep)
     return outcome
 
 
@@ -245,7 +329,9 @@ def report(
     as_of: str, run_id: str, settings: Settings | None = None, plan_id: str | None = None
 ) -> list[ReportOutcome]:
     """The progress report of every active plan (this year's, and last year's while it closes), or of
-    the one plan the run names."""
+    the one plan the run names. The files are recorded with the publish they were written from, so a
+    night with nothing new writes them again only if they are gone."""
+    from publishing.publish import current_publish_id
     from reporting import generate
 
     settings = settings or load_settings()
@@ -256,12 +342,11 @@ def report(
         )
     if not plans:
         store(settings).skip(run_id, StepSkipped(step="report", reason=f"no plan is active as of {as_of}"))
-        return []
     outcomes = []
-    for plan_id, title, last_month in plans:
-        out = generate(settings.serving_db, last_month, settings.reports_dir, plan_id=plan_id)
+    for plan, title, last_month in plans:
+        out = generate(settings.serving_db, last_month, settings.reports_dir, plan_id=plan)
         part = ReportOutcome(
-            plan_id=plan_id,
+            plan_id=plan,
             plan_title=title,
             as_of=f"{last_month:%Y-%m}",
             html=out.get("html"),
@@ -270,6 +355,12 @@ def report(
         )
         store(settings).report(run_id, part)
         outcomes.append(part)
+    publish_id = current_publish_id(settings.serving_db, settings.published_dir)
+    if publish_id:
+        files = {
+            o.plan_id: ReportFiles(as_of=o.as_of, files=[f for f in (o.html, o.xlsx) if f]) for o in outcomes
+        }
+        InputsStore.of(settings).record_reports(publish_id, files)
     return outcomes
 
 

@@ -13,6 +13,9 @@ from zoneinfo import ZoneInfo
 from core.errors import DataError
 from planwatch.runs import RunRecord
 
+# tasks that fetch or load sources: their failures are reported per source, not again on their own
+INGEST_TASKS = ("fetch_sources", "load_sources")
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -34,8 +37,12 @@ def judge(record: RunRecord) -> Verdict:
     reported = {s.source_id for s in record.sources}
     for source_id in record.start.sources:
         if source_id not in reported:
-            failed = [f for f in record.failures if f.task_id.endswith(f"[{source_id}]")]
-            reason = f"{failed[0].task_id}: {failed[0].error}" if failed else "no load was recorded"
+            fetch = next((f for f in record.fetched if f.source_id == source_id and f.error), None)
+            failed = [f for f in record.failures if f.task_id.startswith(INGEST_TASKS)]
+            if fetch is not None:
+                reason = f"fetch failed: {fetch.error}"
+            else:
+                reason = f"{failed[0].task_id}: {failed[0].error}" if failed else "no load was recorded"
             problems.append(f"source {source_id} not loaded: {reason}")
     if record.validation is None and "validate" not in skipped:
         problems.append(f"build or validation failed: {_failure_of(record, 'dbt_build', 'validate')}")
@@ -50,8 +57,7 @@ def judge(record: RunRecord) -> Verdict:
         for failure in record.failures:
             if failure.task_id.startswith("report"):
                 problems.append(f"report failed: {failure.error}")
-    known: tuple[str, ...] = ("prepare", "ingest_source", "fetch_source", "load_source", "dbt_build")
-    known += ("validate", "publish", "report", "finalize")
+    known = ("prepare", *INGEST_TASKS, "plan_night", "dbt_build", "validate", "publish", "report", "finalize")
     for failure in record.failures:
         if not failure.task_id.startswith(known):
             problems.append(f"{failure.task_id} failed: {failure.error}")

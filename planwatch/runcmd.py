@@ -62,6 +62,7 @@ def run_nightly(
     *,
     plan: str | None = None,
     known_on: str | None = None,
+    full: bool = False,
 ) -> int:
     settings = settings or load_settings()
     month = as_of or f"{settings.default_as_of():%Y-%m}"
@@ -73,12 +74,9 @@ def run_nightly(
     log_file = logs / f"run-{began:%Y%m%dT%H%M%S}.log"
     print(f"planwatch: nightly run for as-of {month} (Airflow log: {log_file})", flush=True)
     ensure_metadata_db(settings, env, log_file)
-    from ingest.registry import load_registry
-
-    sources = sorted(load_registry(settings.sources_dir))
-    narrator = TaskNarrator(sys.stdout, {"fetch_source": sources, "load_source": sources})
+    narrator = TaskNarrator(sys.stdout, {})
     cmd = [airflow_bin(), "dags", "test", "planwatch_nightly", began.replace(microsecond=0).isoformat()]
-    cmd += ["-c", json.dumps({"as_of": month, "plan": plan, "known_on": known_on})]
+    cmd += ["-c", json.dumps({"as_of": month, "plan": plan, "known_on": known_on, "full": full})]
     with (
         log_file.open("a", encoding="utf-8") as log,
         subprocess.Popen(
@@ -106,6 +104,8 @@ def format_summary(record: RunRecord | None, serving_db: Path, ok: bool, elapsed
     lines = [f"planwatch: run {'succeeded' if ok else 'FAILED'} in {elapsed:.1f} s"]
     if record is None:
         return "\n".join([*lines, "  no run record was written (the run did not start; see the Airflow log)"])
+    if record.plan is not None and not record.plan.build:
+        lines.append(f"  {record.plan.reasons[0]}")
     for src in record.sources:
         lines.append(
             f"  source {src.source_id}: {src.status}, {src.rows_loaded} rows loaded "
@@ -114,9 +114,15 @@ def format_summary(record: RunRecord | None, serving_db: Path, ok: bool, elapsed
     for source_id in record.failed_sources:
         if source_id not in {s.source_id for s in record.sources}:
             lines.append(f"  source {source_id}: NOT LOADED (see the Airflow log and quarantine/)")
+    if record.plan is not None and record.plan.build:
+        lines.append(f"  changed: {'; '.join(record.plan.reasons)[:600]}")
+    if record.build is not None:
+        what = "what is downstream of new data" if record.build.selection == "new_data" else "everything"
+        lines.append(f"  dbt: built {what} ({record.build.nodes} nodes, {len(record.build.models)} models)")
     v = record.validation
     lines.append(
         f"  validation: {('passed' if v.passed else 'FAILED') + f' ({v.checks} checks)' if v else 'not run'}"
+        + (f", {v.carried} results kept for datasets that did not change" if v and v.carried else "")
     )
     for rep in record.reports:
         counts = ", ".join(f"{k} {n}" for k, n in rep.status_counts.items())

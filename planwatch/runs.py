@@ -1,13 +1,15 @@
 """The run record: one typed record per nightly run, that the steps write and everyone else reads.
 
 Each step of a run writes its own part (so no two Airflow tasks ever write the same file, and a
-failure callback needs no database): the start (as-of month, plans), one part per source, the
-validation, the publish, one part per plan report, any task failure, and the outcome. `RunStore.load`
-assembles them into a `RunRecord`; the command line, the watchdog and the alerts read that, and
-`planwatch.policy` decides from it whether the run failed.
+failure callback needs no database): the start (as-of month, plans), one fetch and one load part per
+source, the state of the raw layer after loading, the night's plan (build or skip, and why), the dbt
+build, the validation, the publish, one part per plan report, every skipped step with its reason, any
+task failure, and the outcome. `RunStore.load` assembles them into a `RunRecord`; the command line, the
+watchdog and the alerts read that, and `planwatch.policy` decides from it whether the run failed.
 
-    <state>/runs/<run>/start.json, sources/<id>.json, validation.json, publish.json,
-                       reports/<plan>.json, failures/<task>.json, outcome.json
+    <state>/runs/<run>/start.json, fetched/<id>.json, sources/<id>.json, raw.json, plan.json,
+                       build.json, validation.json, publish.json, reports/<plan>.json,
+                       skipped/<step>.json, failures/<task>.json, outcome.json
     <state>/runs/LATEST   the folder name of the newest run that finished
 """
 
@@ -24,6 +26,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from core.errors import ConfigError
+from planwatch.fingerprint import Fingerprint, RawFingerprint
 
 _Model = TypeVar("_Model", bound=BaseModel)
 
@@ -42,6 +45,15 @@ class RunStart(_Part):
     sources: list[str] = Field(default_factory=list)
 
 
+class SourceFetch(_Part):
+    """What fetching one source landed (ingest.pipeline.FetchResult as JSON), or why it could not."""
+
+    source_id: str
+    result: dict[str, Any] | None = None
+    error: str | None = None  # one line
+    retryable: bool = False
+
+
 class SourceLoad(_Part):
     source_id: str
     status: Literal["loaded", "unchanged", "rejected", "failed"]
@@ -53,9 +65,35 @@ class SourceLoad(_Part):
     reason: str | None = None  # why a source failed (one line), when it did
 
 
+class NightPlan(_Part):
+    """What the night does after loading, decided from what changed since the serving warehouse."""
+
+    build: bool
+    selection: Literal["full", "new_data"] | None = None  # what dbt rebuilds, when it builds
+    reasons: list[str] = Field(default_factory=list)  # what changed, or why nothing needs building
+    fingerprint: Fingerprint
+    compared_with: str | None = None  # the publish id of the serving warehouse it was compared with
+    # sources whose raw suites are validated again; None: every source (anything but raw changed)
+    changed_sources: list[str] | None = None
+    report: bool = True
+
+
+class BuildOutcome(_Part):
+    """The dbt build, from dbt's run_results.json."""
+
+    selection: str
+    ok: bool
+    nodes: int = 0
+    models: list[str] = Field(default_factory=list)  # models (re)built
+    failed: list[str] = Field(default_factory=list)  # nodes that errored or failed, one line each
+    elapsed_s: float | None = None
+
+
 class ValidationOutcome(_Part):
     passed: bool
     checks: int
+    scope: list[str] | None = None  # datasets validated this night; None: every dataset
+    carried: int = 0  # results of datasets that did not change, kept from the serving warehouse
     warnings: list[str] = Field(default_factory=list)
     blocking: list[str] = Field(default_factory=list)
     data_docs: str | None = None
@@ -111,7 +149,11 @@ class RunRecord(BaseModel):
     """Everything known about one run, assembled from its parts."""
 
     start: RunStart | None = None
+    fetched: list[SourceFetch] = Field(default_factory=list)
     sources: list[SourceLoad] = Field(default_factory=list)
+    raw: RawFingerprint | None = None
+    plan: NightPlan | None = None
+    build: BuildOutcome | None = None
     validation: ValidationOutcome | None = None
     publish: PublishOutcome | None = None
     reports: list[ReportOutcome] = Field(default_factory=list)
@@ -158,15 +200,34 @@ class RunStore:
 
     def start(self, part: RunStart) -> None:
         folder = self.folder(part.run_id)
-        for stale in ("outcome.json", "validation.json", "publish.json"):
+        for stale in (
+            "outcome.json",
+            "raw.json",
+            "plan.json",
+            "build.json",
+            "validation.json",
+            "publish.json",
+        ):
             (folder / stale).unlink(missing_ok=True)  # a cleared run starts its record again
-        for sub in ("sources", "reports", "failures", "skipped"):
+        for sub in ("fetched", "sources", "reports", "failures", "skipped"):
             for old in (folder / sub).glob("*.json"):
                 old.unlink()
         self.write(part.run_id, "start", part)
 
+    def fetched(self, run_id: str, part: SourceFetch) -> None:
+        self.write(run_id, f"fetched/{part.source_id}", part)
+
     def source(self, run_id: str, part: SourceLoad) -> None:
         self.write(run_id, f"sources/{part.source_id}", part)
+
+    def raw(self, run_id: str, part: RawFingerprint) -> None:
+        self.write(run_id, "raw", part)
+
+    def plan(self, run_id: str, part: NightPlan) -> None:
+        self.write(run_id, "plan", part)
+
+    def build(self, run_id: str, part: BuildOutcome) -> None:
+        self.write(run_id, "build", part)
 
     def validation(self, run_id: str, part: ValidationOutcome) -> None:
         self.write(run_id, "validation", part)
@@ -223,7 +284,11 @@ class RunStore:
 
         return RunRecord(
             start=one("start", RunStart),
+            fetched=many("fetched", SourceFetch),
             sources=many("sources", SourceLoad),
+            raw=one("raw", RawFingerprint),
+            plan=one("plan", NightPlan),
+            build=one("build", BuildOutcome),
             validation=one("validation", ValidationOutcome),
             publish=one("publish", PublishOutcome),
             reports=many("reports", ReportOutcome),

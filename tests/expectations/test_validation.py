@@ -10,9 +10,10 @@ import duckdb
 import pytest
 
 from expectations.quality_rules import load_rules
-from expectations.runner import validate_build
+from expectations.runner import carried_results, validate_build
 from ingest.errors import RegistryError
 from ingest.registry import load_registry
+from publishing.publish import publish
 from tests.conftest import REPO, Warehouse
 
 pytestmark = pytest.mark.slow
@@ -60,8 +61,9 @@ def test_a_growth_rate_off_by_a_decimal_point_blocks_publishing(
     raw = _tampered_raw(
         built_warehouse,
         tmp_path,
-        """update observations set value = 590 where indicator_code = 'retail_sales'
-           and measure = 'ytd_growth_pct' and period_year = 2024 and period_end_month = 9""",
+        """update observation_values set value = 590 where period_year = 2024 and period_end_month = 9
+           and (release_no, series_no) in (select release_no, series_no from release_series
+                where indicator_code = 'retail_sales' and measure = 'ytd_growth_pct')""",
     )
     report = _validate(built_warehouse, raw)
     assert not report.success
@@ -77,8 +79,9 @@ def test_tech_investment_above_fai_breaks_a_cross_indicator_rule(
     raw = _tampered_raw(
         built_warehouse,
         tmp_path,
-        """update observations set value = 999 where indicator_code = 'industrial_tech_investment'
-           and measure = 'ytd_value' and period_year = 2024 and period_end_month = 6""",
+        """update observation_values set value = 999 where period_year = 2024 and period_end_month = 6
+           and (release_no, series_no) in (select release_no, series_no from release_series
+                where indicator_code = 'industrial_tech_investment' and measure = 'ytd_value')""",
     )
     report = _validate(built_warehouse, raw)
     names = {c.check for c in report.blocking_failures}
@@ -86,6 +89,36 @@ def test_tech_investment_above_fai_breaks_a_cross_indicator_rule(
     assert "ytd_flow_never_decreases" in names  # 999 in June, ~120 in July
     rule = next(c for c in report.blocking_failures if c.check == "tech_investment_within_fai")
     assert rule.failing_rows == 1 and "2024" in rule.sample[0]
+
+
+def test_a_night_of_new_data_validates_what_changed_and_keeps_the_other_results(
+    built_warehouse: Warehouse, tmp_path: Path
+) -> None:
+    full = _validate(built_warehouse, built_warehouse.raw_db)
+    serving = tmp_path / "planwatch.duckdb"
+    publish(built_warehouse.build_db, serving, tmp_path / "published", quality=full.rows())
+
+    scope = {"raw_stats_monthly_report", "fct_target_progress"}
+    part = validate_build(
+        built_warehouse.build_db, built_warehouse.raw_db, sources=SOURCES, rules_file=RULES,
+        as_of=date(2024, 9, 1), today=date(2024, 10, 31), datasets=scope,
+    )  # fmt: skip
+    assert part.success and part.datasets == scope
+    suites = {
+        c.dataset for c in part.checks if c.dataset != "quality_rules" and c.check != "source_freshness"
+    }
+    assert suites == scope
+    # the SQL rules and every source's freshness run in full every night
+    assert {c.check for c in part.checks if c.dataset == "quality_rules"} == {
+        c.check for c in full.checks if c.dataset == "quality_rules"
+    }
+    assert sum(c.check == "source_freshness" for c in part.checks) == len(SOURCES)
+
+    kept = carried_results(serving, part.datasets)
+    kept_sets = {r["dataset"] for r in kept}
+    assert kept_sets == {c.dataset for c in full.checks} - scope - {"quality_rules"}
+    assert all(r["check_name"] != "source_freshness" for r in kept)
+    assert len(kept) + len(part.checks) == len(full.checks)
 
 
 def test_a_rule_file_with_a_mistake_is_named(tmp_path: Path) -> None:

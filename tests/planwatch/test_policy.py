@@ -18,6 +18,7 @@ from planwatch.runs import (
     RunRecord,
     RunStart,
     RunStore,
+    SourceFetch,
     SourceLoad,
     StepSkipped,
     TaskFailure,
@@ -51,12 +52,35 @@ def test_a_failed_report_fails_the_run_and_is_named() -> None:
 
 def test_a_rejected_source_and_a_source_that_never_reported_both_fail_the_run() -> None:
     rejected = SourceLoad(source_id="a", status="rejected", rejected=["[source=a, file=x.csv] bad"])
-    crashed = TaskFailure(task_id="fetch_source[b]", error="boom", error_type="OSError", at=T0)
+    crashed = TaskFailure(task_id="load_sources", error="boom", error_type="OSError", at=T0)
     verdict = judge(_good(sources=[rejected], failures=[crashed]))
     assert verdict.problems == [
         "source a not loaded: [source=a, file=x.csv] bad",
-        "source b not loaded: fetch_source[b]: boom",
+        "source b not loaded: load_sources: boom",
     ]
+
+
+def test_a_source_whose_fetch_failed_is_named_with_the_fetch_error() -> None:
+    unreachable = SourceFetch(
+        source_id="b", error="HTTP 503 from stats.example.gov.cn（3次重试后）", retryable=True
+    )
+    gave_up = TaskFailure(
+        task_id="fetch_sources", error="b: HTTP 503", error_type="TransientFetchError", at=T0
+    )
+    verdict = judge(_good(sources=_good().sources[:1], fetched=[unreachable], failures=[gave_up]))
+    assert verdict.problems == [
+        "source b not loaded: fetch failed: HTTP 503 from stats.example.gov.cn（3次重试后）"
+    ]
+
+
+def test_a_night_with_nothing_new_is_ok_and_the_watchdog_accepts_it() -> None:
+    reason = "nothing new since publish p"
+    skipped = [StepSkipped(step=s, reason=reason) for s in ("dbt_build", "validate", "publish", "report")]
+    night = _good(validation=None, publish=None, skipped=skipped)
+    assert judge(night).ok
+    at = datetime(2025, 2, 1, 23, 0, tzinfo=UTC)
+    finished = night.model_copy(update={"outcome": RunOutcome(ok=True, finished_at=at)})
+    assert check_night(finished, at, "Asia/Shanghai", time(2, 0)) is finished
 
 
 def test_a_step_skipped_for_a_stated_reason_is_not_a_failure() -> None:

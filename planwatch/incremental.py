@@ -1,0 +1,244 @@
+"""Nights that cost what changed: whether tonight builds at all, and what dbt rebuilds when it does.
+
+After loading, the night's fingerprint (planwatch.fingerprint) is compared with the one stored with the
+publish being served:
+- the same: nothing new. dbt, validation and publish are skipped with the reason, and so is the report
+  when the reports of that publish are still on disk;
+- only raw loads differ, and the last successful dbt build was made of the same catalog, project,
+  configuration and as-of month: dbt rebuilds what is downstream of the raw sources (the selector
+  NEW_DATA_SELECTOR in dbt_project/selectors.yml), validation runs the raw suites of the sources that
+  changed and the suites of the marts that were rebuilt, and keeps the other results of the publish;
+- anything else (or `full`, or no fingerprint to compare with): everything is built and validated.
+
+Why selection by source and not dbt's state:modified: a night's change is new data, which dbt's state
+comparison does not see; the raw layer is one dbt source for every bureau, so "downstream of what changed"
+is everything downstream of raw. What that saves is the seeds and the catalog models and their tests
+(benchmarks/README.md has the measurements).
+
+State, under <state>/incremental/:
+    published/<publish id>.json   the fingerprint a publish was built from, and the reports written of it
+    last_build.json               the fingerprint of the last dbt build that finished without an error;
+                                  removed when a build starts, so a failed or killed build is never reused
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from core.errors import ConfigError
+from core.settings import Settings, load_settings
+from planwatch.fingerprint import Fingerprint, changed_sources, describe_changes, night_fingerprint
+from planwatch.runs import BuildOutcome, NightPlan, RunStore, StepSkipped
+
+log = logging.getLogger(__name__)
+
+NEW_DATA_SELECTOR = "nightly_new_data"  # dbt_project/selectors.yml: everything downstream of raw
+_OK_STATUSES = {"success", "pass", "warn", "no-op"}
+
+
+class ReportFiles(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    as_of: str
+    files: list[str] = Field(default_factory=list)
+
+
+class PublishedInputs(BaseModel):
+    """What one publish was built from, and which reports were written of it."""
+
+    model_config = ConfigDict(extra="forbid")
+    publish_id: str
+    fingerprint: Fingerprint
+    reported: bool = False  # the report step ran on this publish (even if no plan was active)
+    reports: dict[str, ReportFiles] = Field(default_factory=dict)  # plan id -> its report files
+
+    def reports_on_disk(self, plan_id: str | None = None) -> bool:
+        """The report step ran on this publish and its files (of one plan, or of every plan) still exist."""
+        if not self.reported:
+            return False
+        wanted = (
+            [self.reports[plan_id]] if plan_id in self.reports else [] if plan_id else self.reports.values()
+        )
+        if plan_id and not wanted:
+            return False
+        return all(Path(f).exists() for r in wanted for f in r.files)
+
+
+def _write(path: Path, model: BaseModel) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False) as tmp:
+        tmp.write(model.model_dump_json(indent=2))
+    os.replace(tmp.name, path)
+
+
+def _read(path: Path, model: type[Any]) -> Any:
+    if not path.exists():
+        return None
+    try:
+        return model.model_validate(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, ValidationError) as exc:
+        raise ConfigError(
+            f"{path}: not a valid {model.__name__} ({exc}); delete it to rebuild fully"
+        ) from exc
+
+
+class InputsStore:
+    """<state>/incremental: the fingerprints of publishes and of the last good build."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    @classmethod
+    def of(cls, settings: Settings) -> InputsStore:
+        return cls(settings.state_dir / "incremental")
+
+    def _published(self, publish_id: str) -> Path:
+        return self.root / "published" / f"{publish_id}.json"
+
+    def published(self, publish_id: str | None) -> PublishedInputs | None:
+        return _read(self._published(publish_id), PublishedInputs) if publish_id else None
+
+    def save_published(self, publish_id: str, fingerprint: Fingerprint, keep: set[str]) -> None:
+        """Store what a publish was built from; forget the publishes no longer kept for rollback."""
+        _write(self._published(publish_id), PublishedInputs(publish_id=publish_id, fingerprint=fingerprint))
+        for old in (self.root / "published").glob("*.json"):
+            if old.stem not in keep | {publish_id}:
+                old.unlink()
+
+    def record_reports(self, publish_id: str, reports: dict[str, ReportFiles]) -> None:
+        inputs = self.published(publish_id)
+        if inputs is None:
+            return  # a publish made before fingerprints were kept: the next build records one
+        merged = inputs.model_copy(update={"reported": True, "reports": inputs.reports | reports})
+        _write(self._published(publish_id), merged)
+
+    def last_build(self) -> Fingerprint | None:
+        return _read(self.root / "last_build.json", Fingerprint)
+
+    def save_build(self, fingerprint: Fingerprint) -> None:
+        _write(self.root / "last_build.json", fingerprint)
+
+    def forget_build(self) -> None:
+        (self.root / "last_build.json").unlink(missing_ok=True)
+
+
+def decide(
+    current: Fingerprint,
+    served: PublishedInputs | None,
+    last_build: Fingerprint | None,
+    *,
+    full: bool = False,
+    plan_id: str | None = None,
+) -> NightPlan:
+    """Build or skip, and what to build: see the module's docstring."""
+    compared = served.publish_id if served else None
+    if full:
+        return NightPlan(
+            build=True, selection="full", reasons=["a full rebuild was asked for"], fingerprint=current,
+            compared_with=compared,
+        )  # fmt: skip
+    if served is None:
+        reason = "no serving warehouse built with a recorded fingerprint: everything is built"
+        return NightPlan(build=True, selection="full", reasons=[reason], fingerprint=current)
+    changes = describe_changes(served.fingerprint, current)
+    if not changes:
+        reason = (
+            f"nothing new since publish {served.publish_id}: no release new, withdrawn or reprocessed, "
+            f"as-of month {current.as_of}, catalog, dbt project and configuration unchanged"
+        )
+        return NightPlan(
+            build=False, reasons=[reason], fingerprint=current, compared_with=compared,
+            report=not served.reports_on_disk(plan_id),
+        )  # fmt: skip
+    reuse = last_build is not None and current.raw is not None and last_build.same_build_inputs(current)
+    changed = None
+    if reuse and served.fingerprint.raw is not None and served.fingerprint.same_build_inputs(current):
+        assert current.raw is not None
+        changed = changed_sources(served.fingerprint.raw, current.raw)
+    return NightPlan(
+        build=True, selection="new_data" if reuse else "full", reasons=changes, fingerprint=current,
+        compared_with=compared, changed_sources=changed,
+    )  # fmt: skip
+
+
+def plan_night(
+    run_id: str, settings: Settings | None = None, *, full: bool = False, plan_id: str | None = None
+) -> NightPlan:
+    """The nightly step after loading: decide, record the plan, and record every step it skips."""
+    from publishing.publish import current_publish_id
+
+    settings = settings or load_settings()
+    runs = RunStore(settings.runs_dir)
+    record = runs.load(run_id)
+    if record.start is None:
+        raise ConfigError(f"run {run_id} has no start in its run record: prepare did not run")
+    current = night_fingerprint(settings, record.start.as_of, record.start.known_on, record.raw)
+    inputs = InputsStore.of(settings)
+    served = inputs.published(current_publish_id(settings.serving_db, settings.published_dir))
+    last_build = inputs.last_build() if settings.build_db.exists() else None
+    plan = decide(current, served, last_build, full=full, plan_id=plan_id)
+    runs.plan(run_id, plan)
+    if plan.build:
+        log.info("building (%s): %s", plan.selection, "; ".join(plan.reasons))
+        return plan
+    for step in ("dbt_build", "validate", "publish"):
+        runs.skip(run_id, StepSkipped(step=step, reason=plan.reasons[0]))
+    if not plan.report:
+        reason = f"the reports of publish {plan.compared_with} (as of {current.as_of}) are already written"
+        runs.skip(run_id, StepSkipped(step="report", reason=reason))
+    log.info("nothing to build: %s", plan.reasons[0])
+    return plan
+
+
+def choose_nodes(context: Any, operator: Any) -> None:
+    """cosmos interceptor of the dbt task: select what the night's plan says, and forget the last good
+    build until this one finishes."""
+    settings = load_settings()
+    plan = RunStore(settings.runs_dir).load(str(context["run_id"])).plan
+    InputsStore.of(settings).forget_build()
+    if plan is not None and plan.selection == "new_data":
+        operator.selector = NEW_DATA_SELECTOR
+        log.info("dbt rebuilds what is downstream of the raw sources (selector %s)", NEW_DATA_SELECTOR)
+    else:
+        log.info("dbt builds the whole project")
+
+
+def read_run_results(project_dir: Path, selection: str) -> BuildOutcome:
+    """The build as dbt's run_results.json tells it (no file: dbt did not get as far as running)."""
+    path = project_dir / "target" / "run_results.json"
+    if not path.exists():
+        return BuildOutcome(selection=selection, ok=False, failed=["dbt wrote no run_results.json"])
+    results = json.loads(path.read_text(encoding="utf-8"))
+    nodes = results.get("results", [])
+    failed = [
+        f"{r['unique_id']}: {r.get('status')}: {' '.join(str(r.get('message') or '').split())[:300]}"
+        for r in nodes
+        if r.get("status") not in _OK_STATUSES
+    ]
+    models = sorted(r["unique_id"].split(".")[-1] for r in nodes if r["unique_id"].startswith("model."))
+    return BuildOutcome(
+        selection=selection, ok=not failed and bool(nodes), nodes=len(nodes), models=models,
+        failed=failed, elapsed_s=results.get("elapsed_time"),
+    )  # fmt: skip
+
+
+def record_build(project_dir: str, context: Any = None, **_: Any) -> None:
+    """cosmos callback after dbt (also after a failed dbt): the build part of the run record, and the
+    fingerprint of a build that finished without an error, so that a later night may rebuild less."""
+    if context is None:
+        return
+    settings = load_settings()
+    runs = RunStore(settings.runs_dir)
+    run_id = str(context["run_id"])
+    plan = runs.load(run_id).plan
+    outcome = read_run_results(Path(project_dir), (plan.selection or "full") if plan else "full")
+    runs.build(run_id, outcome)
+    if outcome.ok and plan is not None:
+        InputsStore.of(settings).save_build(plan.fingerprint)
+    log.info("dbt %s build: %d nodes, %d failed", outcome.selection, outcome.nodes, len(outcome.failed))

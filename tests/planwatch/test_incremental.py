@@ -1,0 +1,199 @@
+"""Nights that cost what changed: what a night's fingerprint sees, and what the plan decides from it.
+
+The fingerprints are taken from real files: a copy of the project's dbt seeds, models and config, and
+a raw DuckDB file loaded by the real ingest from the bundled sample releases.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from core.settings import load_settings
+from ingest import raw_store
+from ingest.paths import IngestPaths
+from ingest.pipeline import ingest_source
+from ingest.registry import load_registry
+from planwatch.fingerprint import (
+    Fingerprint,
+    RawFingerprint,
+    SourceLoads,
+    describe_changes,
+    night_fingerprint,
+)
+from planwatch.incremental import InputsStore, PublishedInputs, ReportFiles, decide, read_run_results
+from tests.conftest import Project, Warehouse
+
+SOURCE = "human_resources_employment"  # a monthly CSV: one release per month
+EMPTY = RawFingerprint()  # a raw layer with nothing loaded
+
+
+def _raw(con_path: Path) -> RawFingerprint:
+    from planwatch.fingerprint import raw_fingerprint
+
+    with raw_store.connect(con_path) as con:
+        return raw_fingerprint(con)
+
+
+def _ingest(as_of: date) -> None:
+    settings = load_settings()
+    source = load_registry(settings.sources_dir)[SOURCE]
+    result = ingest_source(source, IngestPaths.from_settings(settings), as_of)
+    assert not result.rejected, result.rejected
+
+
+def test_each_input_of_the_build_changes_the_fingerprint_and_nothing_else_does(project: Project) -> None:
+    settings = load_settings()
+    base = night_fingerprint(settings, "2024-09", None, EMPTY)
+    assert night_fingerprint(settings, "2024-09", None, EMPTY) == base
+    (settings.dbt_project_dir / "target").mkdir(exist_ok=True)  # dbt's own output is not an input
+    (settings.dbt_project_dir / "target" / "manifest.json").write_text("{}")
+    assert night_fingerprint(settings, "2024-09", None, EMPTY) == base
+
+    assert describe_changes(base, night_fingerprint(settings, "2024-10", None, EMPTY)) == [
+        "as-of month 2024-09 -> 2024-10"
+    ]
+    assert describe_changes(base, night_fingerprint(settings, "2024-09", "2024-08-31", EMPTY)) == [
+        "known-on date latest -> 2024-08-31"
+    ]
+    targets = settings.dbt_project_dir / "seeds" / "plan_targets.csv"
+    targets.write_text(targets.read_text(encoding="utf-8").replace("450,", "460,", 1), encoding="utf-8")
+    after_seed = night_fingerprint(settings, "2024-09", None, EMPTY)
+    assert describe_changes(base, after_seed) == ["the catalog (dbt seeds) changed"]
+    model = next((settings.dbt_project_dir / "models" / "marts").rglob("fct_target_progress.sql"))
+    model.write_text(model.read_text(encoding="utf-8") + "\n-- 注：口径说明（全角标点）\n", encoding="utf-8")
+    rules = settings.config_dir / "quality_rules.yml"
+    rules.write_text(rules.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert describe_changes(after_seed, night_fingerprint(settings, "2024-09", None, EMPTY)) == [
+        "the dbt project changed",
+        "config/ changed",
+    ]
+
+
+def test_a_new_release_and_a_withdrawal_change_the_raw_fingerprint_and_a_rerun_does_not(
+    project: Project,
+) -> None:
+    settings = load_settings()
+    _ingest(date(2024, 8, 1))
+    before = _raw(settings.raw_db)
+    _ingest(date(2024, 8, 1))  # a night with nothing new still writes a load_log row
+    assert _raw(settings.raw_db) == before
+
+    _ingest(date(2024, 9, 1))
+    after = _raw(settings.raw_db)
+    fp = lambda raw: night_fingerprint(settings, "2024-09", None, raw)  # noqa: E731
+    assert describe_changes(fp(before), fp(after)) == [f"source {SOURCE}: 1 new release(s)"]
+
+    with raw_store.connect(settings.raw_db) as con:
+        (sha,) = con.execute(
+            "select sha256 from releases where source_id = ? order by release_date desc limit 1", [SOURCE]
+        ).fetchone()
+        raw_store.withdraw(con, SOURCE, sha, "核实后撤回（数据有误）")
+    withdrawn = _raw(settings.raw_db)
+    assert describe_changes(fp(after), fp(withdrawn)) == [
+        f"source {SOURCE}: 1 release(s) withdrawn or reprocessed"
+    ]
+    assert describe_changes(fp(after), fp(None)) == [
+        "the raw layer's state is not known (loading did not finish)"
+    ]
+
+
+def _fp(as_of: str = "2024-09", digest: str = "a", catalog: str = "c", project: str = "p") -> Fingerprint:
+    raw = RawFingerprint(
+        sources={
+            "stats_monthly_report": SourceLoads(current=19, withdrawn=0, digest=digest),
+            "commerce_foreign_investment": SourceLoads(current=2, withdrawn=0, digest="x"),
+        }
+    )
+    return Fingerprint(as_of=as_of, raw=raw, catalog=catalog, project=project, config="g")
+
+
+def _served(fp: Fingerprint, reports: dict[str, ReportFiles] | None = None) -> PublishedInputs:
+    return PublishedInputs(publish_id="20241015T020000Z", fingerprint=fp, reported=reports is not None,
+                           reports=reports or {})  # fmt: skip
+
+
+def test_the_same_inputs_skip_the_build_and_say_why(tmp_path: Path) -> None:
+    html = tmp_path / "progress_2024-09.html"
+    html.write_text("<html></html>")
+    served = _served(_fp(), {"district_2024": ReportFiles(as_of="2024-09", files=[str(html)])})
+    plan = decide(_fp(), served, _fp())
+    assert not plan.build and not plan.report
+    assert plan.reasons[0].startswith("nothing new since publish 20241015T020000Z")
+    html.unlink()  # the report was deleted: the night writes it again, and still builds nothing
+    assert decide(_fp(), served, _fp()).report is True
+    assert decide(_fp(), _served(_fp()), _fp()).report is True  # never reported on this publish
+
+
+def test_new_data_rebuilds_downstream_of_raw_and_revalidates_the_source_that_changed() -> None:
+    plan = decide(_fp(digest="b"), _served(_fp()), _fp())
+    assert plan.build and plan.selection == "new_data"
+    assert plan.changed_sources == ["stats_monthly_report"]
+    assert plan.reasons == ["source stats_monthly_report: releases replaced"]
+
+
+@pytest.mark.parametrize(
+    ("current", "last_build", "reason"),
+    [
+        (_fp(as_of="2024-10"), _fp(), "as-of month 2024-09 -> 2024-10"),
+        (_fp(catalog="c2"), _fp(), "the catalog (dbt seeds) changed"),
+        (_fp(project="p2"), _fp(), "the dbt project changed"),
+        (_fp(digest="b"), None, "source stats_monthly_report: releases replaced"),  # no good build to reuse
+        (_fp(digest="b"), _fp(catalog="c0"), "source stats_monthly_report: releases replaced"),
+    ],
+)
+def test_anything_but_new_data_builds_and_validates_everything(
+    current: Fingerprint, last_build: Fingerprint | None, reason: str
+) -> None:
+    plan = decide(current, _served(_fp()), last_build)
+    assert plan.build and plan.selection == "full" and plan.changed_sources is None
+    assert reason in plan.reasons
+
+
+def test_a_build_after_a_failed_validation_revalidates_everything() -> None:
+    """The last good build had a new catalog that failed validation: the serving warehouse is older."""
+    plan = decide(_fp(digest="b", catalog="c2"), _served(_fp()), _fp(catalog="c2"))
+    assert plan.selection == "new_data" and plan.changed_sources is None
+
+
+def test_no_fingerprint_to_compare_with_or_a_full_run_builds_everything() -> None:
+    assert decide(_fp(), None, _fp()).selection == "full"
+    forced = decide(_fp(), _served(_fp()), _fp(), full=True)
+    assert forced.build and forced.selection == "full" and forced.reasons == ["a full rebuild was asked for"]
+
+
+def test_publishes_no_longer_kept_are_forgotten_and_reports_are_recorded(tmp_path: Path) -> None:
+    store = InputsStore(tmp_path)
+    store.save_published("p1", _fp(), keep={"p1"})
+    store.save_published("p2", _fp(digest="b"), keep={"p2"})
+    assert store.published("p1") is None and store.published("p2") is not None
+    store.record_reports("p2", {"district_2024": ReportFiles(as_of="2024-09", files=[])})
+    saved = store.published("p2")
+    assert saved is not None and saved.reported and set(saved.reports) == {"district_2024"}
+    (tmp_path / "last_build.json").write_text("{not json")
+    with pytest.raises(Exception, match="last_build.json: not a valid Fingerprint"):
+        store.last_build()
+
+
+def test_the_build_is_read_from_dbts_own_run_results(built_warehouse: Warehouse, tmp_path: Path) -> None:
+    project_dir = tmp_path / "project"
+    (project_dir / "target").mkdir(parents=True)
+    results = built_warehouse.state / "dbt_target" / "run_results.json"
+    shutil.copy(results, project_dir / "target" / "run_results.json")
+    good = read_run_results(project_dir, "full")
+    assert good.ok and good.nodes > 100 and "fct_target_progress" in good.models and not good.failed
+
+    data = json.loads(results.read_text())
+    broken = next(r for r in data["results"] if r["unique_id"].startswith("test."))
+    broken.update(status="fail", message="Got 3 results, configured to fail if != 0")
+    (project_dir / "target" / "run_results.json").write_text(json.dumps(data))
+    bad = read_run_results(project_dir, "new_data")
+    assert not bad.ok and bad.failed == [
+        f"{broken['unique_id']}: fail: Got 3 results, configured to fail if != 0"
+    ]
+    (project_dir / "target" / "run_results.json").unlink()
+    assert read_run_results(project_dir, "full").failed == ["dbt wrote no run_results.json"]
