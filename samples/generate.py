@@ -36,16 +36,28 @@ def source_releases(source: Source, out_dir: Path, as_of: date, seed: int, writt
         raise ConfigError(f"source {source.id}: no sample generator in samples/sources/")
     fmt = FORMATS[source.format]
     for year, month in source.periods_to_fetch(as_of):
-        release = generator(year, month, seed)
+        try:
+            release = generator(year, month, seed)
+        except KeyError as exc:
+            raise ConfigError(
+                f"source {source.id}: no sample figures for {year} (the generators cover {FIRST_YEAR}-"
+                f"{LAST_YEAR}; give --as-of up to {LAST_YEAR}-12)"
+            ) from exc
         if release is None:  # a yearly file appears with the year's first figures
             continue
         _write(out_dir / source.location_for(year, month), fmt.write_sample(source, release), written)
 
 
+# The bundled samples: 2023-01 to 2025-03, so the 2024 plan can be closed with December figures and the
+# 2025 plan demonstrated (the demo's as-of month, config/settings.yml, is a month within them).
+SAMPLE_END = (2025, 3)
+FIRST_YEAR, LAST_YEAR = 2023, 2025
+
+
 def generate(
     out_dir: Path,
-    as_of_year: int = 2024,
-    as_of_month: int = 9,
+    as_of_year: int = SAMPLE_END[0],
+    as_of_month: int = SAMPLE_END[1],
     seed: int = 2024,
     sources_dir: Path | None = None,
 ) -> list[Path]:

@@ -78,9 +78,15 @@ class ParsedRelease:
     def insert(self, con: duckdb.DuckDBPyConnection, release_no: int) -> int:
         """Write every figure of the release as one INSERT ... SELECT; the caller holds the transaction."""
         t = self.tag
+        if self.cells.regions is None:  # the region text is the code: no table to join
+            fallback = self.source.region.replace("'", "''")
+            region, region_join = f"coalesce(trim(c.region_text), '{fallback}')", ""
+        else:
+            region = "r.code"
+            region_join = f"join pw_regions_{t} r on r.region_text = {null_key('c.region_text')}"
         sql = f"""
             insert into observation_values by name
-            select ? as release_no, s.series_no, r.code as region_code, p.y as period_year,
+            select ? as release_no, s.series_no, {region} as region_code, p.y as period_year,
                    case s.rule when 'january' then 1 when 'period_end' then p.e
                         when 'quarter' then greatest(p.s, p.e - 2) else p.s end as period_start_month,
                    p.e as period_end_month,
@@ -93,7 +99,7 @@ class ParsedRelease:
                   from {self.relation}) c
             join pw_series_{t} s on {series_join(self.decisions.join_columns)}
             join pw_periods_{t} p on p.period_text = {null_key("c.period_text")}
-            join pw_regions_{t} r on r.region_text = {null_key("c.region_text")}
+            {region_join}
         """
         try:
             row = first(con.execute(sql, [release_no]).fetchall())

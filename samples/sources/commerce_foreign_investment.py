@@ -10,8 +10,22 @@ from samples.sources.stats_monthly_report import Series, year_to_date
 
 SOURCE_ID = "commerce_foreign_investment"
 SERIES = [
-    Series("实际利用外资", "亿美元", {2023: 1.62, 2024: 1.49}, {2023: 4.0, 2024: -8.0}, BACK_LOADED, False),
-    Series("市外内资", "亿元", {2023: 186.0, 2024: 214.0}, {2023: 8.0, 2024: 15.1}, NEAR_LINEAR, False),
+    Series(
+        "实际利用外资",
+        "亿美元",
+        {2023: 1.62, 2024: 1.49, 2025: 1.58},
+        {2023: 4.0, 2024: -8.0, 2025: 6.0},
+        BACK_LOADED,
+        False,
+    ),
+    Series(
+        "市外内资",
+        "亿元",
+        {2023: 186.0, 2024: 214.0, 2025: 232.0},
+        {2023: 8.0, 2024: 15.1, 2025: 8.4},
+        NEAR_LINEAR,
+        False,
+    ),
 ]
 
 

@@ -10,9 +10,12 @@ from ingest.normalise import Period
 from samples.shapes import CITY_REG, DISTRICT_REG, QUARTER_MONTHS, quarter
 
 SOURCE_ID = "culture_tourism_sdmx"
-TOURISM = {2023: (142.0, 9.8), 2024: (150.1, 5.6)}  # full-year revenue (亿元), growth (%)
+TOURISM = {2023: (142.0, 9.8), 2024: (150.1, 5.6), 2025: (158.0, 5.3)}  # full-year revenue (亿元), growth (%)
 SHARES = (0.26, 0.54, 0.79, 1.0)
-CULTURE_ANNUAL = {2023: {"READ_RATE": (92.6, "PT|0"), "CULT_AREA_10K": (5120.0, "M2|0")}}
+CULTURE_ANNUAL = {
+    2023: {"READ_RATE": (92.6, "PT|0"), "CULT_AREA_10K": (5120.0, "M2|0")},
+    2024: {"READ_RATE": (93.1, "PT|0"), "CULT_AREA_10K": (5260.0, "M2|0")},
+}
 REV, REV_GR, VISITORS = (
     "INDICATOR=TOUR_REV,MEASURE=YTD",
     "INDICATOR=TOUR_REV,MEASURE=YTD_GR",

@@ -11,8 +11,10 @@ from samples.shapes import DAYS, released, ytd
 SOURCE_ID = "ecology_environment_monthly"
 # good-air days per month: winter and early summer (ozone) are the hard months
 AIR_GOOD_DAYS = {
-    2023: {1: 24, 2: 24, 3: 27, 4: 28, 5: 27, 6: 24, 7: 28, 8: 29, 9: 28, 10: 29, 11: 27, 12: 23},
+    # 2023 held 90 % (331 of 365 days, 90.7 %), as 保持90%以上 says; 2024 slips below it
+    2023: {1: 26, 2: 25, 3: 28, 4: 28, 5: 28, 6: 26, 7: 29, 8: 29, 9: 28, 10: 30, 11: 28, 12: 26},
     2024: {1: 25, 2: 25, 3: 27, 4: 27, 5: 26, 6: 25, 7: 28, 8: 28, 9: 28, 10: 29, 11: 27, 12: 24},
+    2025: {1: 26, 2: 26, 3: 28, 4: 28, 5: 27, 6: 26, 7: 29, 8: 29, 9: 28, 10: 30, 11: 28, 12: 25},
 }
 WATER_SECTIONS = 12
 WATER_ZONE_FAILS = {2024: {7: 1, 8: 1}}  # section-months failing the water-function target

@@ -8,7 +8,7 @@ from ingest.formats.base import SampleFigure, SampleRelease
 from samples.shapes import month_of
 
 SOURCE_ID = "human_resources_employment"
-NEW_JOBS = {2023: 12480, 2024: 13350}
+NEW_JOBS = {2023: 12480, 2024: 13350, 2025: 13900}
 SHAPE = {2: 0.13, 3: 0.24, 4: 0.33, 5: 0.42, 6: 0.52, 7: 0.61, 8: 0.7, 9: 0.79, 10: 0.87, 11: 0.94, 12: 1.0}
 
 

@@ -11,7 +11,8 @@ from ingest.normalise import Period
 from samples.shapes import month_of
 
 SOURCE_ID = "market_regulation_patents"
-PATENTS_END = {2022: 4720, 2023: 5205, 2024: 5740}  # valid invention patents held at year end
+# valid invention patents held at year end: 2024 aims at 5900 (+9 % on 2023), 2025 at 6400
+PATENTS_END = {2022: 4720, 2023: 5410, 2024: 5920, 2025: 6450}
 LABEL = "有效发明专利拥有量"
 
 

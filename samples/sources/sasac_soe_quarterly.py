@@ -8,7 +8,7 @@ from ingest.formats.base import SampleFigure, SampleRelease
 from samples.shapes import QUARTER_MONTHS, ytd
 
 SOURCE_ID = "sasac_soe_quarterly"
-SOE_REVENUE = {2023: (118.0, 6.5), 2024: (121.5, 3.0)}  # 亿元, growth %
+SOE_REVENUE = {2023: (118.0, 6.5), 2024: (121.5, 3.0), 2025: (126.0, 3.7)}  # 亿元, growth %
 SHARES = {3: 0.22, 6: 0.47, 9: 0.71, 12: 1.0}
 LABEL = "区属国有企业营业收入"
 

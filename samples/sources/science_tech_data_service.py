@@ -11,8 +11,12 @@ from ingest.formats.base import SampleFigure, SampleRelease
 from samples.shapes import BACK_LOADED, month_of
 
 SOURCE_ID = "science_tech_data_service"
-HITECH_BATCHES: dict[int, dict[int, int]] = {2023: {10: 41, 11: 92, 12: 118}, 2024: {}}
-TECH_LOANS = {2023: 3.55, 2024: 3.62}  # 亿元 issued in the year
+HITECH_BATCHES: dict[int, dict[int, int]] = {
+    2023: {10: 41, 11: 92, 12: 118},
+    2024: {10: 38, 11: 87, 12: 121},
+    2025: {10: 45, 11: 96, 12: 126},
+}
+TECH_LOANS = {2023: 3.55, 2024: 3.62, 2025: 3.9}  # 亿元 issued in the year
 
 
 def release(year: int, month: int, seed: int) -> SampleRelease | None:

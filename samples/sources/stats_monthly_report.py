@@ -9,6 +9,7 @@ from ingest.formats.base import SampleFigure, SampleRelease
 from samples.shapes import BACK_LOADED, NEAR_LINEAR, released, ytd
 
 SOURCE_ID = "stats_monthly_report"
+FEBRUARY_SHARE = 0.47  # of 1-2月: the Spring Festival makes February the lighter month
 
 
 @dataclass(frozen=True)
@@ -22,14 +23,54 @@ class Series:
 
 
 SERIES = [
-    Series("规上工业增加值", "亿元", {2023: 612.0, 2024: 661.0}, {2023: 6.1, 2024: 7.8}, NEAR_LINEAR, True),
-    Series("固定资产投资", "亿元", {2023: 428.0, 2024: 437.0}, {2023: 5.2, 2024: 2.1}, BACK_LOADED, False),
-    Series("工业投资", "亿元", {2023: 236.0, 2024: 248.0}, {2023: 7.0, 2024: 5.1}, BACK_LOADED, False),
-    Series("工业技改投资", "亿元", {2023: 171.0, 2024: 196.0}, {2023: 9.4, 2024: 14.6}, BACK_LOADED, False),
     Series(
-        "社会消费品零售总额", "亿元", {2023: 251.0, 2024: 266.0}, {2023: 7.2, 2024: 5.9}, NEAR_LINEAR, True
+        "规上工业增加值",
+        "亿元",
+        {2023: 612.0, 2024: 661.0, 2025: 705.0},
+        {2023: 6.1, 2024: 7.8, 2025: 6.6},
+        NEAR_LINEAR,
+        True,
     ),
-    Series("一般公共预算收入", "亿元", {2023: 96.0, 2024: 99.0}, {2023: 3.0, 2024: 3.1}, NEAR_LINEAR, False),
+    Series(
+        "固定资产投资",
+        "亿元",
+        {2023: 428.0, 2024: 437.0, 2025: 452.0},
+        {2023: 5.2, 2024: 2.1, 2025: 3.4},
+        BACK_LOADED,
+        False,
+    ),
+    Series(
+        "工业投资",
+        "亿元",
+        {2023: 236.0, 2024: 248.0, 2025: 262.0},
+        {2023: 7.0, 2024: 5.1, 2025: 5.6},
+        BACK_LOADED,
+        False,
+    ),
+    Series(
+        "工业技改投资",
+        "亿元",
+        {2023: 171.0, 2024: 196.0, 2025: 214.0},
+        {2023: 9.4, 2024: 14.6, 2025: 9.2},
+        BACK_LOADED,
+        False,
+    ),
+    Series(
+        "社会消费品零售总额",
+        "亿元",
+        {2023: 251.0, 2024: 266.0, 2025: 281.0},
+        {2023: 7.2, 2024: 5.9, 2025: 5.6},
+        NEAR_LINEAR,
+        True,
+    ),
+    Series(
+        "一般公共预算收入",
+        "亿元",
+        {2023: 96.0, 2024: 99.0, 2025: 102.0},
+        {2023: 3.0, 2024: 3.1, 2025: 3.0},
+        NEAR_LINEAR,
+        False,
+    ),
 ]
 
 
@@ -39,16 +80,22 @@ def year_to_date(series: Series, year: int, month: int, rng: random.Random) -> t
     return round(level, 2), round(growth, 1)
 
 
-def release(year: int, month: int, seed: int) -> SampleRelease | None:
+def levels(year: int, month: int, seed: int) -> dict[str, tuple[float, float]]:
+    """Each series' year-to-date level and growth as the release for (year, month) publishes them."""
     rng = random.Random(f"{seed}-stats-{year}-{month}")
+    return {s.label: year_to_date(s, year, month, rng) for s in SERIES}
+
+
+def release(year: int, month: int, seed: int) -> SampleRelease | None:
     period = ytd(year, month)
+    now = levels(year, month, seed)
+    before = levels(year, month - 1, seed) if month > 2 else {}
     figures: list[SampleFigure] = []
     for s in SERIES:
-        level, growth = year_to_date(s, year, month, rng)
+        level, growth = now[s.label]
         this_month = None
-        if s.has_month_value:
-            before = s.shape.get(month - 1, 0.0) if month > 2 else 0.0
-            this_month = round(s.annual[year] * (s.shape[month] - before), 2)
+        if s.has_month_value:  # 本月 = this 1-m月 less last 1-(m-1)月, so the two columns reconcile
+            this_month = round(level - before[s.label][0], 2) if before else round(level * FEBRUARY_SHARE, 2)
         figures += [
             SampleFigure(s.label, "month_value", period, this_month, unit=s.unit),
             SampleFigure(s.label, "ytd_value", period, level, unit=s.unit),

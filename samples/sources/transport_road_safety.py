@@ -7,7 +7,7 @@ from ingest.formats.base import SampleFigure, SampleRelease
 from samples.shapes import month_of
 
 SOURCE_ID = "transport_road_safety"
-ACCIDENTS = {2022: (24, 8), 2023: (22, 6), 2024: (19, 7)}  # full-year accidents, deaths
+ACCIDENTS = {2022: (24, 8), 2023: (22, 6), 2024: (19, 7), 2025: (17, 6)}  # full-year accidents, deaths
 SERIES = (("道路运输安全事故起数", "起"), ("道路运输安全事故死亡人数", "人"))
 
 
