@@ -119,7 +119,7 @@ def _cells(
     parts = []
     for c, measure in by_col.items():
         raw = [r[c] if c < len(r) else None for r in kept]
-        nums = [float(v) if type(v) in (float, int) else None for v in raw]
+        nums = [float(v) if isinstance(v, float | int) and not isinstance(v, bool) else None for v in raw]
         texts = [None if type(v) in (float, int) or v in (None, "") else str(v) for v in raw]
         for (row, col), error in scan.errors.items():  # calamine reads #DIV/0! as an empty string
             if col == c and row in position:
