@@ -18,7 +18,7 @@ import duckdb
 
 from core.errors import Location
 from ingest.errors import ReleaseError
-from ingest.formats.resolve import gaps
+from ingest.formats.periods import gaps
 from ingest.normalise import NormaliseError, Period, parse_number
 from ingest.raw_store import first
 
