@@ -54,6 +54,7 @@ aligned as (
         unit_published,
         unit_multiplier,
         label_raw,
+        obs_status,
         source_id,
         release_sha256,
         release_date,

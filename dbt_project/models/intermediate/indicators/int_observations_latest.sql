@@ -5,6 +5,7 @@
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='observation_key',
+        on_schema_change='append_new_columns',
     )
 }}
 
@@ -33,6 +34,7 @@ latest as (
         unit_published,
         unit_multiplier,
         label_raw,
+        obs_status,
         release_sha256,
         release_date,
         loaded_at,

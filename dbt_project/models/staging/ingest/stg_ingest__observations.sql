@@ -28,7 +28,9 @@ renamed as (
         load_id,
         label_raw,
         file_sheet,
-        file_row
+        file_row,
+        -- SDMX OBS_STATUS as published (A normal, P provisional, E estimated, B break), else null
+        obs_status
     from source
 )
 
