@@ -28,7 +28,13 @@ final as (
         on_track_rank,
         worst_gap_pp,
         worst_gap_target_id,
-        worst_gaps_zh as worst_gaps
+        worst_gaps_zh as worst_gaps,
+        returns_due_count,
+        returns_on_time_count,
+        returns_late_count,
+        returns_missing_count,
+        return_timeliness_rate,
+        return_exceptions_zh as return_exceptions
     from summary
 )
 

@@ -56,7 +56,21 @@ final as (
         progress.status_reason,
         progress.source_id,
         progress.release_date,
-        progress.is_revised
+        progress.is_revised,
+        progress.figure_source_zh as figure_source,
+        progress.is_unreviewed,
+        progress.benchmark_label_zh as benchmark,
+        progress.benchmark_value,
+        progress.time_gap_pp,
+        progress.milestone_stage_zh as milestone_stage,
+        progress.milestone_goal_stage_zh as milestone_goal_stage,
+        progress.next_stage_zh as next_stage,
+        progress.next_stage_date,
+        progress.missed_stage_days_late,
+        progress.return_report_month,
+        progress.return_accepted_by,
+        progress.return_progress_text,
+        progress.return_evidence_ref
     from progress
     left join targets on progress.target_id = targets.target_id
 )

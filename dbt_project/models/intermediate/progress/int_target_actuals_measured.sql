@@ -1,8 +1,9 @@
 -- Each target at each as-of month beside the latest figure available by then for its plan's region,
 -- measured the way the target's kind requires, plus the companion figures and last year's figures the
 -- formulas need. Figures are looked up in the as-of month's year: the plan year, or a later year for a
--- multi-year target (到2027年…). No judgement here (fct_target_progress judges); no formulas beyond
--- looking figures up.
+-- multi-year target (到2027年…). Where no statistic is published the bureau's accepted progress return gives
+-- the figure (the statistic wins when both exist; the return's words are kept either way). No judgement
+-- here (fct_target_progress judges); no formulas beyond looking figures up.
 with
 
 target_grid as (
@@ -15,6 +16,10 @@ values_aligned as (
 
 benchmarks as (
     select * from {{ ref('int_indicator_seasonal_benchmarks') }}
+),
+
+returns_as_of as (
+    select * from {{ ref('int_target_returns_as_of') }}
 ),
 
 measure_map as (
@@ -52,16 +57,16 @@ measured as (
     -- a year-to-date rate is preferred to a single month's rate of the same end month
     select
         target_months.*,
-        primary_figures.period_start_month as data_period_start_month,
-        primary_figures.period_end_month as data_month_no,
-        primary_figures.period_label_zh as data_period_label_zh,
-        primary_figures.value as actual_canonical,
-        primary_figures.source_id,
-        primary_figures.release_sha256,
-        primary_figures.release_date,
-        primary_figures.label_raw as evidence_label,
-        primary_figures.vintage_no,
-        primary_figures.is_revised
+        primary_figures.period_start_month as stat_period_start_month,
+        primary_figures.period_end_month as stat_month_no,
+        primary_figures.period_label_zh as stat_period_label_zh,
+        primary_figures.value as stat_value_canonical,
+        primary_figures.source_id as stat_source_id,
+        primary_figures.release_sha256 as stat_release_sha256,
+        primary_figures.release_date as stat_release_date,
+        primary_figures.label_raw as stat_evidence_label,
+        primary_figures.vintage_no as stat_vintage_no,
+        primary_figures.is_revised as stat_is_revised
     from target_months
     left join primary_figures
         on
@@ -79,6 +84,81 @@ measured as (
     ) = 1
 ),
 
+with_returns as (
+    -- the data path: the statistic when one is published for the as-of year, else the bureau's return
+    -- for a month of that year, else nothing yet
+    select
+        measured.*,
+        returns_as_of.* exclude (returns_as_of.target_id, returns_as_of.as_of_month),
+        case
+            when measured.stat_value_canonical is not null then 'statistic'
+            when
+                year(returns_as_of.return_report_month) = measured.as_of_year
+                and (
+                    (measured.measure = 'milestone_state' and returns_as_of.return_milestone_state is not null)
+                    or (measured.measure <> 'milestone_state' and returns_as_of.return_reported_value is not null)
+                )
+                then 'bureau_return'
+            else 'none'
+        end as figure_source
+    from measured
+    left join returns_as_of
+        on measured.target_id = returns_as_of.target_id and measured.as_of_month = returns_as_of.as_of_month
+),
+
+sourced as (
+    select
+        * exclude (
+            stat_period_start_month, stat_month_no, stat_period_label_zh, stat_value_canonical, stat_source_id,
+            stat_release_sha256, stat_release_date, stat_evidence_label, stat_vintage_no, stat_is_revised
+        ),
+        case figure_source
+            when 'statistic' then stat_value_canonical
+            when 'bureau_return' then
+                case
+                    when measure = 'milestone_state' then return_share_done
+                    when observation_measure in ('ytd_growth_pct', 'rate_pct') then return_reported_value
+                    else return_reported_value * unit_multiplier
+                end
+        end as actual_canonical,
+        case figure_source
+            when 'statistic' then stat_period_start_month
+            when 'bureau_return' then case when observation_measure = 'level' then month(return_report_month) else 1 end
+        end as data_period_start_month,
+        case figure_source
+            when 'statistic' then stat_month_no
+            when 'bureau_return' then month(return_report_month)
+        end as data_month_no,
+        case
+            when figure_source = 'statistic' then stat_period_label_zh
+            when figure_source = 'bureau_return' and observation_measure = 'level'
+                then {{ period_label_zh('month(return_report_month)', 'month(return_report_month)') }}
+            when figure_source = 'bureau_return' then {{ period_label_zh('1', 'month(return_report_month)') }}
+        end as data_period_label_zh,
+        case figure_source when 'statistic' then stat_source_id when 'bureau_return' then return_source_id end
+            as source_id,
+        case figure_source when 'statistic' then stat_release_sha256 when 'bureau_return' then return_sha256 end
+            as release_sha256,
+        case figure_source
+            when 'statistic' then stat_release_date
+            when 'bureau_return'
+                then cast(timezone('{{ var("timezone") }}', coalesce(return_accepted_at, return_submitted_at)) as date)
+        end as release_date,
+        case
+            when figure_source = 'statistic' then stat_evidence_label
+            when figure_source = 'bureau_return' and measure = 'milestone_state'
+                then return_milestone_state_label_zh || coalesce(':' || return_figure_evidence_ref, '')
+            when figure_source = 'bureau_return' then return_figure_evidence_ref
+        end as evidence_label,
+        case figure_source when 'statistic' then stat_vintage_no when 'bureau_return' then return_vintage_no end
+            as vintage_no,
+        case figure_source
+            when 'statistic' then stat_is_revised when 'bureau_return' then coalesce(return_vintage_no > 1, false)
+        end as is_revised,
+        stat_value_canonical is not null as has_statistic
+    from with_returns
+),
+
 ytd_figures as (
     select
         indicator_code,
@@ -86,9 +166,10 @@ ytd_figures as (
         period_year,
         period_end_month,
         measure,
-        value
+        value,
+        unit_published
     from values_aligned
-    where period_start_month = 1 and measure in ('ytd_value', 'ytd_growth_pct') and value is not null
+    where period_start_month = 1 and measure in ('ytd_value', 'ytd_growth_pct', 'count_ytd') and value is not null
 ),
 
 year_end_figures as (
@@ -107,70 +188,90 @@ year_end_figures as (
 
 with_context as (
     select
-        measured.*,
+        sourced.*,
         cur_ytd.value as ytd_value_canonical,
         cur_growth.value as ytd_growth_pct,
         -- a flow's year is only complete with its December figure: 1-11月 is not last year's actual
         case
-            when measured.observation_measure in ('ytd_value', 'count_ytd') and last_year.year_end_month <> 12
+            when sourced.observation_measure in ('ytd_value', 'count_ytd') and last_year.year_end_month <> 12
                 then null
             else last_year.year_end_value
         end as last_year_actual_canonical,
         last_year.year_end_month as last_year_actual_month_no,
         last_year_same_month.value as last_year_same_month_ytd_canonical,
+        -- the counts behind a decrease in a rate (事故起数和亡人数“双降”): this year's and last year's
+        cur_count.value as count_ytd,
+        last_year_count.value as last_year_same_month_count,
+        cur_count.unit_published as count_unit,
         benchmarks.seasonal_benchmark,
         coalesce(benchmarks.seasonal_years, 0) as seasonal_years,
         coalesce(growth_share.last_year_share, benchmarks.last_year_share) as last_year_share,
         benchmarks.last_year_rest_of_year_monthly_average as last_year_rest_of_year_avg_canonical,
-        dayofyear(last_day(make_date(measured.as_of_year, 12, 1))) as days_in_year,
+        dayofyear(last_day(make_date(sourced.as_of_year, 12, 1))) as days_in_year,
         case
-            when measured.data_month_no is not null
-                then dayofyear(last_day(make_date(measured.as_of_year, measured.data_month_no, 1)))
+            when sourced.data_month_no is not null
+                then dayofyear(last_day(make_date(sourced.as_of_year, sourced.data_month_no, 1)))
         end as days_elapsed
-    from measured
+    from sourced
     left join ytd_figures as cur_ytd
         on
-            measured.indicator_code = cur_ytd.indicator_code
-            and measured.region_code = cur_ytd.region_code
-            and measured.as_of_year = cur_ytd.period_year
-            and measured.data_month_no = cur_ytd.period_end_month
+            sourced.indicator_code = cur_ytd.indicator_code
+            and sourced.region_code = cur_ytd.region_code
+            and sourced.as_of_year = cur_ytd.period_year
+            and sourced.data_month_no = cur_ytd.period_end_month
             and cur_ytd.measure = 'ytd_value'
     left join ytd_figures as cur_growth
         on
-            measured.indicator_code = cur_growth.indicator_code
-            and measured.region_code = cur_growth.region_code
-            and measured.as_of_year = cur_growth.period_year
-            and measured.data_month_no = cur_growth.period_end_month
+            sourced.indicator_code = cur_growth.indicator_code
+            and sourced.region_code = cur_growth.region_code
+            and sourced.as_of_year = cur_growth.period_year
+            and sourced.data_month_no = cur_growth.period_end_month
             and cur_growth.measure = 'ytd_growth_pct'
     left join year_end_figures as last_year
         on
-            measured.indicator_code = last_year.indicator_code
-            and measured.region_code = last_year.region_code
-            and measured.observation_measure = last_year.measure
-            and measured.as_of_year - 1 = last_year.period_year
+            sourced.indicator_code = last_year.indicator_code
+            and sourced.region_code = last_year.region_code
+            and sourced.observation_measure = last_year.measure
+            and sourced.as_of_year - 1 = last_year.period_year
     left join ytd_figures as last_year_same_month
         on
-            measured.indicator_code = last_year_same_month.indicator_code
-            and measured.region_code = last_year_same_month.region_code
-            and measured.as_of_year - 1 = last_year_same_month.period_year
-            and measured.data_month_no = last_year_same_month.period_end_month
+            sourced.indicator_code = last_year_same_month.indicator_code
+            and sourced.region_code = last_year_same_month.region_code
+            and sourced.as_of_year - 1 = last_year_same_month.period_year
+            and sourced.data_month_no = last_year_same_month.period_end_month
             and last_year_same_month.measure = 'ytd_value'
+    left join ytd_figures as cur_count
+        on
+            sourced.kind = 'decrease'
+            and sourced.indicator_code = cur_count.indicator_code
+            and sourced.region_code = cur_count.region_code
+            and sourced.as_of_year = cur_count.period_year
+            and sourced.data_month_no = cur_count.period_end_month
+            and cur_count.measure = 'count_ytd'
+    left join ytd_figures as last_year_count
+        on
+            sourced.kind = 'decrease'
+            and sourced.indicator_code = last_year_count.indicator_code
+            and sourced.region_code = last_year_count.region_code
+            and sourced.as_of_year - 1 = last_year_count.period_year
+            and sourced.data_month_no = last_year_count.period_end_month
+            and last_year_count.measure = 'count_ytd'
     left join benchmarks
         on
-            measured.indicator_code = benchmarks.indicator_code
-            and measured.region_code = benchmarks.region_code
-            and measured.observation_measure = benchmarks.measure
-            and measured.as_of_year = benchmarks.judged_year
-            and measured.data_month_no = benchmarks.period_end_month
+            sourced.indicator_code = benchmarks.indicator_code
+            and sourced.region_code = benchmarks.region_code
+            and sourced.observation_measure = benchmarks.measure
+            and sourced.as_of_year = benchmarks.judged_year
+            and sourced.data_month_no = benchmarks.period_end_month
     -- growth targets are judged on ytd_growth_pct, but their share of the year comes from the YTD level
     left join benchmarks as growth_share
         on
-            measured.observation_measure = 'ytd_growth_pct'
-            and measured.indicator_code = growth_share.indicator_code
-            and measured.region_code = growth_share.region_code
+            sourced.observation_measure = 'ytd_growth_pct'
+            and sourced.indicator_code = growth_share.indicator_code
+            and sourced.region_code = growth_share.region_code
             and growth_share.measure = 'ytd_value'
-            and measured.as_of_year = growth_share.judged_year
-            and measured.data_month_no = growth_share.period_end_month
+            and sourced.as_of_year = growth_share.judged_year
+            and sourced.data_month_no = growth_share.period_end_month
 )
 
 select * from with_context

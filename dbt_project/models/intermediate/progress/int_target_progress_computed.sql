@@ -1,7 +1,9 @@
--- Every formula of the progress judgement, computed on unrounded values (formulas: ../shared/DOMAIN.md):
--- completion and 序时进度, the seasonal benchmark and projection, what the rest of the year needs,
--- anticipated progress, the ≈ band, decrease and lower-is-better orientation, held rates on the
--- remaining days, and the milestone state. fct_target_progress turns these into a status.
+-- Every formula of the progress judgement, computed on unrounded values (formulas: docs/domain.md):
+-- completion and the benchmark it is judged against (序时 m/12, the seasonal benchmark where configured
+-- per indicator, or a declared batch schedule), a stock's growth since last year against 序时, the
+-- projection, what the rest of the year needs, anticipated progress, the ≈ band, decrease and
+-- lower-is-better orientation, held rates on the remaining days, and the milestone state.
+-- int_target_status_judged turns these into a status.
 with
 
 measured as (
@@ -12,14 +14,35 @@ thresholds as (
     select
         max(value) filter (where threshold = 'approx_band_default_pp') as approx_band_default_pp,
         max(value) filter (where threshold = 'approx_band_default_share') as approx_band_default_share,
-        max(value) filter (where threshold = 'milestone_done_min') as milestone_done_min
+        max(value) filter (where threshold = 'milestone_done_min') as milestone_done_min,
+        max(value) filter (where threshold = 'seasonal_min_years') as seasonal_min_years
     from {{ ref('status_thresholds') }}
+),
+
+indicator_benchmarks as (
+    select * from {{ ref('indicator_benchmarks') }}
+),
+
+batch_schedules as (
+    select * from {{ ref('batch_schedules') }}
+),
+
+scheduled_indicators as (
+    select
+        indicator_code,
+        min(month) filter (where cumulative_share > 0) as first_batch_month
+    from batch_schedules
+    group by indicator_code
 ),
 
 classified as (
     select
         measured.*,
         thresholds.milestone_done_min,
+        thresholds.seasonal_min_years,
+        coalesce(indicator_benchmarks.benchmark, 'time') as configured_benchmark,
+        scheduled_indicators.indicator_code is not null as has_batch_schedule,
+        scheduled_indicators.first_batch_month,
         measured.kind = 'milestone' as is_milestone,
         measured.observation_measure in ('ytd_value', 'count_ytd') as is_cumulative,
         measured.observation_measure in ('ytd_growth_pct', 'rate_pct') as is_rate_target,
@@ -38,6 +61,8 @@ classified as (
         end as band_value
     from measured
     cross join thresholds
+    left join indicator_benchmarks on measured.indicator_code = indicator_benchmarks.indicator_code
+    left join scheduled_indicators on measured.indicator_code = scheduled_indicators.indicator_code
 ),
 
 in_target_units as (
@@ -57,6 +82,52 @@ in_target_units as (
     from classified
 ),
 
+batch_expected as (
+    -- a declared batch schedule: the share due by the data month is that of the latest batch month up to it
+    select
+        in_target_units.target_id,
+        in_target_units.as_of_month,
+        arg_max(batch_schedules.cumulative_share, batch_schedules.month) as batch_share
+    from in_target_units
+    inner join batch_schedules
+        on
+            in_target_units.indicator_code = batch_schedules.indicator_code
+            and in_target_units.data_month_no >= batch_schedules.month
+    group by in_target_units.target_id, in_target_units.as_of_month
+),
+
+benchmarked as (
+    -- which benchmark judges a cumulative figure: a batch schedule, the seasonal benchmark (configured per
+    -- indicator, with enough years of history), or 序时 m/12
+    select
+        in_target_units.*,
+        case
+            when not in_target_units.is_cumulative or in_target_units.data_month_no is null then null
+            when in_target_units.has_batch_schedule then 'batch_schedule'
+            when
+                in_target_units.configured_benchmark = 'seasonal'
+                and in_target_units.seasonal_years >= in_target_units.seasonal_min_years
+                and in_target_units.seasonal_benchmark > 0
+                then 'seasonal'
+            when in_target_units.configured_benchmark = 'seasonal' then 'seasonal_unavailable'
+            else 'time'
+        end as benchmark_kind
+    from in_target_units
+),
+
+with_benchmark as (
+    select
+        benchmarked.*,
+        case benchmarked.benchmark_kind
+            when 'batch_schedule' then coalesce(batch_expected.batch_share, 0.0)
+            when 'seasonal' then benchmarked.seasonal_benchmark
+            when 'time' then benchmarked.time_benchmark
+        end as benchmark_value
+    from benchmarked
+    left join batch_expected
+        on benchmarked.target_id = batch_expected.target_id and benchmarked.as_of_month = batch_expected.as_of_month
+),
+
 level_formulas as (
     select
         *,
@@ -64,6 +135,11 @@ level_formulas as (
         case
             when is_cumulative or is_stock then actual_value / nullif(target_value, 0)
         end as completion_rate,
+        -- a stock's growth since last year's end as a share of the growth the target asks for: (S_m − A)/(T − A)
+        case
+            when is_stock and last_year_actual is not null and target_value <> last_year_actual
+                then (actual_value - last_year_actual) / (target_value - last_year_actual)
+        end as increment_completion_rate,
         -- year-end projection Â = YTD_m / τ*_m; a rate or growth is carried forward as it stands
         case
             when is_cumulative and seasonal_benchmark > 0 then actual_value / seasonal_benchmark
@@ -82,7 +158,7 @@ level_formulas as (
             when observation_measure = 'ytd_growth_pct' and 1 + actual_value / 100 <> 0
                 then ytd_value_canonical / (1 + actual_value / 100)
         end as base_ytd_canonical
-    from in_target_units
+    from with_benchmark
 ),
 
 rest_of_year as (
@@ -122,14 +198,20 @@ distances as (
         -- signed distance before the ≈ band: positive = ahead of 序时 (levels) or of the target (rates)
         case
             when actual_value is null or is_milestone then null
-            when is_cumulative then orientation * 100 * (completion_rate - time_benchmark)
+            when is_cumulative then orientation * 100 * (completion_rate - benchmark_value)
+            when is_stock and increment_completion_rate is not null
+                then orientation * 100 * (increment_completion_rate - time_benchmark)
             when is_stock then orientation * 100 * (completion_rate - 1)
             else orientation * (actual_value - comparison_target)
         end as raw_gap_pp,
-        -- the ≈ band in the same percentage points (pro rata to 序时 for levels)
+        -- the official 序时 gap, shown beside whichever benchmark judged
+        case
+            when is_cumulative and actual_value is not null then orientation * 100 * (completion_rate - time_benchmark)
+        end as time_gap_pp,
+        -- the ≈ band in the same percentage points (pro rata to the benchmark for levels)
         case
             when band_value is null then null
-            when is_cumulative then 100 * time_benchmark * band_value / nullif(abs(target_value), 0)
+            when is_cumulative then 100 * benchmark_value * band_value / nullif(abs(target_value), 0)
             when is_stock then 100 * band_value / nullif(abs(target_value), 0)
             else band_value
         end as band_pp,
@@ -164,7 +246,7 @@ gaps as (
         -- does the figure as it stands meet the annual target? (the year-end test)
         case
             when actual_value is null then null
-            when is_milestone then actual_value >= milestone_done_min
+            when is_milestone then coalesce(milestone_goal_reached, actual_value >= milestone_done_min)
             when comparator = '~' then orientation * (actual_value - comparison_target) >= -band_value
             when comparator in ('>', '<') then orientation * (actual_value - comparison_target) > 0
             else orientation * (actual_value - comparison_target) >= 0
@@ -183,10 +265,17 @@ milestones as (
             else 'not_started'
         end as milestone_state,
         case
-            when actual_value is not null and (is_milestone or not assessable_within_year)
+            when actual_value is null or not (is_milestone or coalesce(figure_source = 'bureau_return', false)) then null
+            when figure_source = 'bureau_return'
                 then
-                    coalesce(evidence_label, '') || '(' || source_id || ',' || strftime(release_date, '%Y-%m-%d')
-                    || '发布)'
+                    coalesce(evidence_label, '') || '(' || data_month_no || '月进展填报,'
+                    || case
+                        when return_is_unreviewed then '待审核'
+                        else coalesce(return_accepted_by, '') || strftime(release_date, '%Y-%m-%d') || '审核接受'
+                    end || ')'
+            else
+                coalesce(evidence_label, '') || '(' || source_id || ',' || strftime(release_date, '%Y-%m-%d')
+                || '发布)'
         end as evidence
     from gaps
 )

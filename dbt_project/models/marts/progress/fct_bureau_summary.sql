@@ -1,6 +1,7 @@
 -- Each responsible bureau (责任单位) of each plan at each as-of month: targets by status, the share on
 -- track among those that can be judged, the worst gaps, and its standing against the plan as a whole
--- (the benchmark local practice ranks bureaus against).
+-- (the benchmark local practice ranks bureaus against), and how timely its progress returns were from
+-- January to the as-of month (填报及时率 = on time / returns due; a month not yet due is not counted).
 with
 
 progress as (
@@ -9,6 +10,10 @@ progress as (
 
 bureaus as (
     select * from {{ ref('dim_bureaus') }}
+),
+
+timeliness as (
+    select * from {{ ref('fct_return_timeliness') }}
 ),
 
 by_bureau as (
@@ -31,6 +36,37 @@ district as (
             as district_on_track_share
     from progress
     group by plan_id, as_of_month
+),
+
+progress_months as (
+    select distinct
+        plan_id,
+        as_of_month
+    from progress
+),
+
+returns_to_date as (
+    select
+        progress_months.plan_id,
+        progress_months.as_of_month,
+        timeliness.bureau_code,
+        count(*) filter (where timeliness.timeliness <> 'not_due') as returns_due_count,
+        count(*) filter (where timeliness.timeliness = 'on_time') as returns_on_time_count,
+        count(*) filter (where timeliness.timeliness = 'late') as returns_late_count,
+        count(*) filter (where timeliness.timeliness = 'missing') as returns_missing_count,
+        count(*) filter (where timeliness.timeliness = 'on_time')
+        / nullif(count(*) filter (where timeliness.timeliness <> 'not_due'), 0) as return_timeliness_rate,
+        string_agg(
+            timeliness.report_month_no || '月' || timeliness.timeliness_zh
+            || case when timeliness.timeliness = 'late' then timeliness.late_working_days || '个工作日' else '' end,
+            ',' order by timeliness.report_month
+        ) filter (where timeliness.timeliness in ('late', 'missing')) as return_exceptions_zh
+    from progress_months
+    inner join timeliness
+        on
+            progress_months.plan_id = timeliness.plan_id
+            and progress_months.as_of_month >= timeliness.report_month
+    group by progress_months.plan_id, progress_months.as_of_month, timeliness.bureau_code
 ),
 
 ranked as (
@@ -69,9 +105,20 @@ final as (
         cast(ranked.on_track_rank as integer) as on_track_rank,
         cast(ranked.worst_gap_pp as double) as worst_gap_pp,
         cast(ranked.worst_gap_target_id as varchar) as worst_gap_target_id,
-        cast(ranked.worst_gaps_zh as varchar) as worst_gaps_zh
+        cast(ranked.worst_gaps_zh as varchar) as worst_gaps_zh,
+        cast(coalesce(returns_to_date.returns_due_count, 0) as integer) as returns_due_count,
+        cast(coalesce(returns_to_date.returns_on_time_count, 0) as integer) as returns_on_time_count,
+        cast(coalesce(returns_to_date.returns_late_count, 0) as integer) as returns_late_count,
+        cast(coalesce(returns_to_date.returns_missing_count, 0) as integer) as returns_missing_count,
+        cast(returns_to_date.return_timeliness_rate as double) as return_timeliness_rate,
+        cast(returns_to_date.return_exceptions_zh as varchar) as return_exceptions_zh
     from ranked
     left join bureaus on ranked.responsible_bureau = bureaus.bureau_code
+    left join returns_to_date
+        on
+            ranked.plan_id = returns_to_date.plan_id
+            and ranked.as_of_month = returns_to_date.as_of_month
+            and ranked.responsible_bureau = returns_to_date.bureau_code
 )
 
 select * from final

@@ -9,8 +9,8 @@
     ('time_benchmark', '序时进度τ', 'τ = m / 12', "printf('%d / 12 = %.2f%%', data_month_no, 100 * time_benchmark)"),
     ('completion_rate', '完成率c', 'c = 累计值 / 目标值',
         "printf('%.4f / %g = %.2f%%', actual_value, target_value, 100 * completion_rate)"),
-    ('gap_pp', '超/落后序时(百分点)',
-        '总量类:100·(c − τ);存量类:100·(c − 1);增速比率类:实际 − 目标;越低越好时取反;左右目标只计超出幅度的部分',
+    ('gap_pp', '判定差距(百分点)',
+        '累计类:100·(c − β),β为判定基准;存量类:100·(新增完成率 − τ),无上年值时100·(c − 1);增速比率类:实际 − 目标;越低越好时取反;左右目标只计超出幅度的部分',
         "printf('%+.4f', gap_pp)"),
     ('at_risk_gap_pp', '滞后阈值', '配置 status_thresholds:不低于该值为“滞后序时”,低于为“明显滞后”',
         "printf('%g', at_risk_gap_pp)"),
@@ -39,6 +39,12 @@
     ('days_in_year', '全年天数D_year', '计划年度的天数', "printf('%d', days_in_year)"),
     ('required_remaining_rate_pct', '剩余天数需达比率(%)', '(θ·D_year − 比率·D_m) / (D_year − D_m)',
         "printf('(%g%% × %d − %.2f%% × %d) / (%d − %d) = %.2f%%', target_value, days_in_year, actual_value, days_elapsed, days_in_year, days_elapsed, required_remaining_rate_pct)"),
+    ('benchmark_value', '判定基准β', '累计类:有批次计划的按批次计划应完成比例;配置为季节性且有足够历史的按τ*;否则为序时τ = m / 12',
+        "printf('%s %.2f%%', coalesce(benchmark_label_zh, ''), 100 * benchmark_value)"),
+    ('time_gap_pp', '超/落后序时(百分点)', '100·(c − τ),无论判定基准为何均列出',
+        "printf('100 × (%.4f − %.4f) = %+.2f', completion_rate, time_benchmark, time_gap_pp)"),
+    ('increment_completion_rate', '存量新增完成率', '(期末值 − 上年末A) / (T − A)',
+        "printf('(%.4f − %.4f) / (%g − %.4f) = %.2f%%', actual_value, last_year_actual, target_value, last_year_actual, 100 * increment_completion_rate)"),
 ] -%}
 
 with

@@ -1,165 +1,58 @@
--- One row per plan target per as-of month: actual beside target, 序时进度, the seasonal benchmark and
--- projection, what the rest of the year needs, anticipated progress, and a status with its reason.
--- The formulas are computed in int_target_progress_computed; this model judges. Rules run in order and the
--- first that applies wins; every threshold comes from the status_thresholds seed, compared unrounded.
+-- One row per plan target per as-of month: actual beside target, where the figure comes from (a statistical
+-- release, a bureau's progress return, nothing yet), the benchmark that judged it, the seasonal benchmark
+-- and projection, what the rest of the year needs, anticipated progress, milestone stages, and a status
+-- with its reason in words. The formulas are computed in int_target_progress_computed and the status in
+-- int_target_status_judged; this model writes why.
 with
 
-computed as (
-    select * from {{ ref('int_target_progress_computed') }}
-),
-
-indicators as (
-    select * from {{ ref('indicators') }}
+judged as (
+    select * from {{ ref('int_target_status_judged') }}
 ),
 
 status_rules as (
     select * from {{ ref('status_rules') }}
 ),
 
-thresholds as (
-    select
-        max(value) filter (where threshold = 'level_at_risk_gap_pp') as level_at_risk_gap_pp,
-        max(value) filter (where threshold = 'growth_at_risk_gap_pp') as growth_at_risk_gap_pp,
-        max(value) filter (where threshold = 'ap_on_track_min') as ap_on_track_min,
-        max(value) filter (where threshold = 'ap_accelerate_min') as ap_accelerate_min,
-        max(value) filter (where threshold = 'held_rate_feasible_max_pct') as held_rate_feasible_max_pct
-    from {{ ref('status_thresholds') }}
-),
-
-flagged as (
-    select
-        computed.*,
-        thresholds.*,
-        coalesce(indicators.name_zh, computed.indicator_code) as indicator_name_zh,
-        -- 全覆盖 and “双百” are written without a unit; people still read them as percentages
-        coalesce(nullif(computed.unit_raw, ''), case when computed.unit = 'percent' then '%' end) as unit_label,
-        case
-            when computed.is_rate_target then thresholds.growth_at_risk_gap_pp
-            else thresholds.level_at_risk_gap_pp
-        end as at_risk_gap_pp,
-        computed.as_of_date < computed.due_date as before_due_date,
-        computed.required_remaining_rate_pct is not null and (
-            (computed.orientation = 1 and computed.required_remaining_rate_pct <= 0)
-            or (
-                computed.orientation = -1
-                and computed.required_remaining_rate_pct >= thresholds.held_rate_feasible_max_pct
-            )
-        ) as held_rate_secured,
-        computed.required_remaining_rate_pct is not null and (
-            (
-                computed.orientation = 1
-                and computed.required_remaining_rate_pct > thresholds.held_rate_feasible_max_pct
-            )
-            or (computed.orientation = -1 and computed.required_remaining_rate_pct < 0)
-        ) as held_rate_unreachable
-    from computed
-    cross join thresholds
-    left join indicators on computed.indicator_code = indicators.indicator_code
-),
-
-ruled as (
-    select
-        *,
-        case
-            when actual_value is null and not assessable_within_year and before_due_date then 'awaiting_batch'
-            -- no January release exists (1-2月 comes out together), and no quarter is out before March
-            when actual_value is null and (
-                (frequency = 'monthly' and as_of_month_no < 2) or (frequency = 'quarterly' and as_of_month_no < 3)
-            ) then 'awaiting_first_release'
-            when actual_value is null then 'no_figure'
-            when meets_target and (
-                is_milestone or ((is_cumulative or is_stock) and orientation = 1) or data_month_no = 12
-            ) then 'target_met'
-            when meets_target and held_rate_secured then 'held_rate_secured'
-            when held_rate_unreachable then 'held_rate_unreachable'
-            when is_cumulative and orientation = -1 and not meets_target then 'cap_exceeded'
-            when data_month_no = 12 and not meets_target then 'year_over_missed'
-            when not before_due_date and not assessable_within_year and not meets_target then 'overdue'
-            when not assessable_within_year then 'before_due_date'
-            when is_rate_target and meets_target then 'meets_target'
-            when not is_rate_target and gap_pp >= 0 then 'ahead_of_benchmark'
-            when gap_pp >= at_risk_gap_pp then 'within_at_risk_threshold'
-            else 'beyond_at_risk_threshold'
-        end as status_rule
-    from flagged
-),
-
-judged as (
+explained_rule as (
     select
         *,
         case status_rule
-            when 'awaiting_batch' then 'not_yet_assessable'
-            when 'awaiting_first_release' then 'not_yet_assessable'
-            when 'no_figure' then 'no_data'
-            when 'target_met' then 'achieved'
-            when 'held_rate_secured' then 'achieved'
-            when 'held_rate_unreachable' then 'off_track'
-            when 'cap_exceeded' then 'off_track'
-            when 'year_over_missed' then 'off_track'
-            when 'overdue' then 'off_track'
-            when 'before_due_date' then 'not_yet_assessable'
-            when 'meets_target' then 'on_track'
-            when 'ahead_of_benchmark' then 'on_track'
-            when 'within_at_risk_threshold' then 'at_risk'
-            else 'off_track'
-        end as status,
-        case
-            when anticipated_progress is null then null
-            when anticipated_progress >= ap_on_track_min then '可按期完成'
-            when anticipated_progress >= ap_accelerate_min then '需加快'
-            else '方向相反'
-        end as anticipated_progress_label_zh,
-        case milestone_state
-            when 'completed' then '已完成'
-            when 'in_progress' then '推进中'
-            when 'not_started' then '未开工/未启动'
-            when 'not_reported' then '未报送'
-        end as milestone_state_zh,
-        case
-            when actual_value is null then null
-            when is_milestone then printf('完成状态%.2f', actual_value)
-            when kind = 'decrease' then printf('%s累计同比%+.2f%%', data_period_label_zh, actual_value)
-            when observation_measure = 'ytd_growth_pct'
-                then printf('%s累计增长%.2f%%', data_period_label_zh, actual_value)
-            when is_rate_target then printf('%s%.2f%%', data_period_label_zh, actual_value)
-            else printf('%s%.2f%s', data_period_label_zh, actual_value, coalesce(unit_label, ''))
-        end as actual_text,
-        case
-            when kind = 'decrease'
-                then
-                    printf(
-                        '下降%s%g%%', case when comparator = '>' then '超过' else '' end,
-                        target_value
-                    )
-            when is_milestone then strftime(due_date, '%Y-%m-%d') || '前完成'
-            else comparator || printf('%g', target_value) || coalesce(unit_label, '')
-        end as target_text
-    from ruled
-),
-
-explained as (
-    select
-        *,
-        case status_rule
-            when 'awaiting_batch'
-                then
-                    case
-                        when is_milestone then '节点任务,完成时限' || strftime(due_date, '%Y-%m-%d') || ',尚无进展报送'
-                        else '分批认定或年末统计的目标,' || strftime(due_date, '%Y-%m-%d') || '前不做序时判断,尚无数据'
-                    end
             when 'awaiting_first_release'
                 then
                     case
                         when frequency = 'monthly' then '1月数据与2月合并发布(1-2月),2月数据发布前不做判断'
                         else '季度数据,1季度数据发布前不做判断'
                     end
-            when 'no_figure' then '尚无数据:' || indicator_name_zh || '暂无已加载的发布'
+            when 'awaiting_first_return'
+                then '首次进展填报(1月)应于' || strftime(first_return_due_date, '%Y-%m-%d') || '前报送,尚未到期'
+            when 'awaiting_batch'
+                then '分批认定的目标,按批次计划首批在' || first_batch_month || '月,此前不做判断'
+            when 'no_figure'
+                then
+                    '暂无数据:'
+                    || case
+                        when has_statistical_source then indicator_name_zh || '尚无' || as_of_year || '年已发布的统计数据'
+                        else indicator_name_zh || '未接入统计数据来源'
+                    end || ';'
+                    || case any_return_review_state
+                        when 'pending' then any_return_report_month_no || '月进展填报待审核,审核接受前不参与判定'
+                        when 'sent_back'
+                            then any_return_report_month_no || '月进展填报已退回(' || coalesce(any_return_reason, '') || ')'
+                        when 'reopened'
+                            then any_return_report_month_no || '月进展填报已重新打开(' || coalesce(any_return_reason, '') || ')'
+                        when 'accepted' then bureau_name_zh || '的进展填报未填写该目标的累计完成值或状态'
+                        else bureau_name_zh || '截至' || as_of_month_no || '月尚未报送该目标的进展填报'
+                    end
             when 'target_met'
                 then
                     case
                         when is_milestone then '节点任务已完成:' || evidence
                         else actual_text || ',已达到目标(' || target_text || ')'
                     end
+            when 'stale_return'
+                then
+                    '暂无当期数据:最近一次参与判定的进展填报为' || data_month_no || '月(' || actual_text || '),'
+                    || bureau_name_zh || (data_month_no + 1) || '月以来的填报未报送或未通过审核'
             when 'held_rate_secured'
                 then
                     printf(
@@ -172,19 +65,44 @@ explained as (
                         actual_text, days_in_year - days_elapsed, required_remaining_rate_pct, held_rate_feasible_max_pct
                     )
             when 'cap_exceeded' then actual_text || ',已超过控制目标(' || target_text || ')'
-            when 'year_over_missed' then '全年' || actual_text || ',未达到目标(' || target_text || ')'
-            when 'overdue' then '已过完成时限' || strftime(due_date, '%Y-%m-%d') || ',尚未完成(' || actual_text || ')'
-            when 'before_due_date'
+            when 'year_over_missed' then actual_text || ',未达到全年目标(' || target_text || ')'
+            when 'awaiting_annual_data'
                 then
-                    case
-                        when is_milestone
-                            then
-                                '节点任务,完成时限' || strftime(due_date, '%Y-%m-%d') || ',当前'
-                                || milestone_state_zh || ':' || evidence
-                        else
-                            '分批认定或年末统计的目标,' || strftime(due_date, '%Y-%m-%d') || '前不做序时判断;已报送'
-                            || actual_text
+                    '已过完成时限' || strftime(due_date, '%Y-%m-%d') || ',目前仅有' || actual_text || ','
+                    || case
+                        when figure_source = 'bureau_return' then '等待' || month(due_date) || '月进展填报'
+                        else '等待全年数据'
                     end
+            when 'overdue' then '已过完成时限' || strftime(due_date, '%Y-%m-%d') || ',尚未完成(' || actual_text || ')'
+            when 'seasonal_history_short'
+                then
+                    printf(
+                        '%s;该指标按季节性基准评估,需至少%d年完整历史数据,现有%d年,暂不评估',
+                        actual_text, cast(seasonal_min_years as integer), seasonal_years
+                    )
+            when 'stock_without_base' then actual_text || ';缺少上年末存量,无法按序时判断新增进度'
+            when 'stage_date_missed_within_threshold'
+                then
+                    printf(
+                        '计划节点“%s”应于%s前完成,已逾期%d天(不超过%d天);%s', missed_node_label_zh,
+                        strftime(missed_node_date, '%Y-%m-%d'), missed_node_days_late,
+                        cast(milestone_off_track_days_late as integer), evidence
+                    )
+            when 'stage_date_missed_beyond_threshold'
+                then
+                    printf(
+                        '计划节点“%s”应于%s前完成,已逾期%d天(超过%d天);%s', missed_node_label_zh,
+                        strftime(missed_node_date, '%Y-%m-%d'), missed_node_days_late,
+                        cast(milestone_off_track_days_late as integer), evidence
+                    )
+            when 'on_planned_stage'
+                then
+                    printf(
+                        '%s,下一计划节点“%s”%s,按计划推进;%s', actual_text, upcoming_node_label_zh,
+                        strftime(upcoming_node_date, '%Y-%m-%d'), target_text
+                    )
+            when 'no_planned_stage'
+                then actual_text || ',未报计划节点(下一阶段及日期),无法判断是否按期;' || target_text
             else
                 case
                     when is_rate_target
@@ -196,16 +114,42 @@ explained as (
                     when is_stock
                         then
                             printf(
-                                '%s,为目标的%.1f%%,%s', actual_text, 100 * completion_rate, target_text
-                            )
-                    else printf(
-                        '%s,为目标的%.1f%%,序时进度%.1f%%,%s序时%.1f个百分点',
-                        actual_text, 100 * completion_rate, 100 * time_benchmark,
-                        case when gap_pp >= 0 then '超' else '落后' end, abs(gap_pp)
-                    )
+                                '%s,为目标的%.1f%%;较上年末%g%s新增%g%s,为全年新增目标的%.1f%%,序时进度%.1f%%,',
+                                actual_text, 100 * completion_rate, last_year_actual, coalesce(unit_label, ''),
+                                actual_value - last_year_actual, coalesce(unit_label, ''),
+                                100 * increment_completion_rate, 100 * time_benchmark
+                            ) || {{ gap_words('gap_pp', "'序时'") }}
+                    when benchmark_kind = 'seasonal'
+                        then
+                            printf(
+                                '%s,为目标的%.1f%%,季节性基准%.1f%%(近%d年同期累计占全年比重的中位数),',
+                                actual_text, 100 * completion_rate, 100 * benchmark_value, seasonal_years
+                            ) || {{ gap_words('gap_pp', "'季节性基准'") }}
+                            || printf('(序时进度%.1f%%)', 100 * time_benchmark)
+                    when benchmark_kind = 'batch_schedule'
+                        then
+                            printf(
+                                '%s,为目标的%.1f%%,按批次计划截至%d月应完成%.1f%%,',
+                                actual_text, 100 * completion_rate, data_month_no, 100 * benchmark_value
+                            ) || {{ gap_words('gap_pp', "'批次计划'") }}
+                    else
+                        printf(
+                            '%s,为目标的%.1f%%,序时进度%.1f%%,', actual_text, 100 * completion_rate, 100 * time_benchmark
+                        ) || {{ gap_words('gap_pp', "'序时'") }}
                 end
-        end as status_reason
+        end as rule_reason
     from judged
+),
+
+explained as (
+    -- a figure nobody has reviewed yet says so first
+    select
+        *,
+        case
+            when figure_source = 'bureau_return' and return_is_unreviewed then '(未审核)' || rule_reason
+            else rule_reason
+        end as status_reason
+    from explained_rule
 ),
 
 labelled as (
@@ -244,13 +188,21 @@ final as (
         cast(observation_measure as varchar) as observation_measure,
         cast(data_month_no as integer) as data_month_no,
         cast(data_period_label_zh as varchar) as data_period_label_zh,
+        cast(figure_source as varchar) as figure_source,
+        cast(figure_source_zh as varchar) as figure_source_zh,
+        cast(figure_source = 'bureau_return' and return_is_unreviewed as boolean) as is_unreviewed,
         cast(actual_value as double) as actual_value,
         cast(ytd_value as double) as ytd_value,
         cast(ytd_growth_pct as double) as ytd_growth_pct,
         cast(meets_target as boolean) as meets_target,
         cast(completion_rate as double) as completion_rate,
         cast(time_benchmark as double) as time_benchmark,
+        cast(benchmark_kind as varchar) as benchmark_kind,
+        cast(benchmark_label_zh as varchar) as benchmark_label_zh,
+        cast(benchmark_value as double) as benchmark_value,
         cast(gap_pp as double) as gap_pp,
+        cast(time_gap_pp as double) as time_gap_pp,
+        cast(increment_completion_rate as double) as increment_completion_rate,
         cast(seasonal_benchmark as double) as seasonal_benchmark,
         cast(seasonal_years as integer) as seasonal_years,
         cast(seasonal_gap_pp as double) as seasonal_gap_pp,
@@ -270,8 +222,20 @@ final as (
         cast(days_elapsed as integer) as days_elapsed,
         cast(days_in_year as integer) as days_in_year,
         cast(required_remaining_rate_pct as double) as required_remaining_rate_pct,
+        cast(count_ytd as double) as count_ytd,
+        cast(last_year_same_month_count as double) as last_year_same_month_count,
+        cast(count_unit as varchar) as count_unit,
         cast(milestone_state as varchar) as milestone_state,
         cast(milestone_state_zh as varchar) as milestone_state_zh,
+        cast(return_milestone_state as varchar) as milestone_stage,
+        cast(return_milestone_state_label_zh as varchar) as milestone_stage_zh,
+        cast(milestone_goal_state as varchar) as milestone_goal_stage,
+        cast(milestone_goal_label_zh as varchar) as milestone_goal_stage_zh,
+        cast(missed_node_label_zh as varchar) as missed_stage_zh,
+        cast(missed_node_date as date) as missed_stage_date,
+        cast(missed_node_days_late as integer) as missed_stage_days_late,
+        cast(upcoming_node_label_zh as varchar) as next_stage_zh,
+        cast(upcoming_node_date as date) as next_stage_date,
         cast(evidence as varchar) as evidence,
         cast(at_risk_gap_pp as double) as at_risk_gap_pp,
         cast(status as varchar) as status,
@@ -284,7 +248,15 @@ final as (
         cast(release_sha256 as varchar) as release_sha256,
         cast(release_date as date) as release_date,
         cast(vintage_no as integer) as vintage_no,
-        cast(is_revised as boolean) as is_revised
+        cast(is_revised as boolean) as is_revised,
+        cast(return_report_month as date) as return_report_month,
+        cast(return_review_state as varchar) as return_review_state,
+        cast(return_accepted_by as varchar) as return_accepted_by,
+        cast(return_accepted_at as timestamptz) as return_accepted_at,
+        cast(return_reporter as varchar) as return_reporter,
+        cast(return_progress_text as varchar) as return_progress_text,
+        cast(return_evidence_ref as varchar) as return_evidence_ref,
+        cast(return_note as varchar) as return_note
     from labelled
 )
 
