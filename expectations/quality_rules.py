@@ -1,8 +1,9 @@
 """Data-quality rules declared in config/quality_rules.yml (after DHIS2's validation rules).
 
-Each rule kind is one SQL query over the latest vintage of the raw observations in the build; a query
-returns the failing rows. GX expectations check one dataset's shape; these rules check what only a
-statistician would: relations between indicators, year-to-date logic, outliers, and release calendars.
+Each rule kind is one SQL query over the latest vintage of the raw observations in the build, or over a
+mart; a query returns the failing rows. GX expectations check one dataset's shape; these rules check what
+only a statistician would: relations between indicators, year-to-date logic, outliers, release calendars,
+and whether each bureau's progress return (进展填报) came in by its due working day.
 """
 
 from __future__ import annotations
@@ -32,7 +33,14 @@ class Rule(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str
-    kind: Literal["not_greater_than", "ytd_monotonic", "modified_zscore", "completeness", "timeliness"]
+    kind: Literal[
+        "not_greater_than",
+        "ytd_monotonic",
+        "modified_zscore",
+        "completeness",
+        "timeliness",
+        "return_timeliness",
+    ]
     severity: Literal["blocking", "warning"]
     description_zh: str
     left: str | None = None
@@ -41,6 +49,9 @@ class Rule(BaseModel):
     measures: list[str] = Field(default_factory=list)
     threshold: Annotated[float, Field(gt=0)] = 3.5
     min_years: Annotated[int, Field(ge=2)] = 3
+    # return_timeliness: which outcomes fail, over the as-of month only or January to the as-of month
+    statuses: list[Literal["late", "missing"]] = Field(default_factory=list)
+    window: Literal["as_of_month", "year_to_date"] = "as_of_month"
 
 
 def load_rules(path: Path) -> list[Rule]:
@@ -55,6 +66,8 @@ def load_rules(path: Path) -> list[Rule]:
     for rule in rules:
         if rule.kind == "not_greater_than" and not (rule.left and rule.right and rule.measure):
             raise RegistryError(f"{path}: rule {rule.id}: not_greater_than needs left, right and measure")
+        if rule.kind == "return_timeliness" and not rule.statuses:
+            raise RegistryError(f"{path}: rule {rule.id}: return_timeliness needs statuses (late, missing)")
     return rules
 
 
@@ -181,12 +194,36 @@ def _timeliness(
     return failing
 
 
+def _return_timeliness(
+    con: duckdb.DuckDBPyConnection, rule: Rule, *, as_of: date, **_: object
+) -> list[tuple]:
+    """Bureau progress returns late or missing against the submission calendar (marts.fct_return_timeliness,
+    judged in the build on its evaluation date). A build from before returns existed has nothing to check."""
+    present = con.execute(
+        "select count(*) from duckdb_tables() where schema_name = 'marts' and table_name = 'fct_return_timeliness'"
+    ).fetchone()
+    if not present or not present[0]:
+        return []
+    first = date(as_of.year, 1, 1) if rule.window == "year_to_date" else as_of.replace(day=1)
+    return con.execute(
+        """
+        select plan_id, bureau_name_zh, strftime(report_month, '%Y-%m'), timeliness_zh,
+               strftime(due_date, '%Y-%m-%d'), late_working_days
+        from marts.fct_return_timeliness
+        where report_month between ? and ? and timeliness in (select unnest(?))
+        order by all
+        """,
+        [first, as_of.replace(day=1), rule.statuses],
+    ).fetchall()
+
+
 CHECKS: dict[str, Callable[..., list[tuple]]] = {
     "not_greater_than": _not_greater_than,
     "ytd_monotonic": _ytd_monotonic,
     "modified_zscore": _modified_zscore,
     "completeness": _completeness,
     "timeliness": _timeliness,
+    "return_timeliness": _return_timeliness,
 }
 
 
