@@ -1,6 +1,7 @@
 """Reports for people, read from the serving warehouse only, one set per plan and as-of month.
 
-- workbook.py: the Excel 目标任务完成情况表 (summary sheet, one sheet per section of the plan)
+- workbook.py: the Excel 目标任务完成情况表 (summary sheet, one sheet per section of the plan);
+  workbook_returns.py: its 填报及时性 sheet; sheet_style.py: the look every sheet shares
 - html.py + templates/: the self-contained progress page with inline SVG charts (charts.py)
 - queries.py: what both read; summary.py: the summary marts' rows as groups; words.py: figures in words
 """

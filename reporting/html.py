@@ -101,6 +101,7 @@ def _target_view(
         target_words=words.target_words(row),
         period=words.period(row.get("data_month_no")),
         source_title=snapshot.source_title(row.get("source_id")),
+        source_words=words.source_words(row),
         spark=Markup(""),
     )
 
@@ -150,6 +151,7 @@ def _view(snapshot: ProgressSnapshot) -> dict[str, Any]:
         for group in summary.by_section(snapshot)
     ]
     bureaus = [{"group": g, "bar": bar(g)} for g in summary.by_bureau(snapshot)]
+    timeliness = summary.timeliness_grid(snapshot)
     changes = [
         dict(c, before=look.get(c["previous_status"], {}), after=look.get(c["status"], {}))
         for c in snapshot.changes
@@ -164,6 +166,8 @@ def _view(snapshot: ProgressSnapshot) -> dict[str, Any]:
         "donut": Markup(charts.donut(everything.share_on_track, colours.get("on_track") or "#2da44e")),
         "sections": sections,
         "bureaus": bureaus,
+        "timeliness": timeliness,
+        "timeliness_months": sorted({m for row in timeliness for m, _, _ in row.months}),
         "attention": _attention(rows),
         "changes": changes,
         "trends": trends,

@@ -1,8 +1,10 @@
 """The queries reports run against the serving warehouse (read-only), for one plan and one as-of month.
 
-Every figure, count and share comes from a mart: fct_target_progress (each target), fct_plan_summary,
-fct_section_summary and fct_bureau_summary (counts by status and the share on track), fct_status_changes
-(what moved since last month), dim_plans (which plan). Nothing here aggregates target rows.
+Every figure, count and share comes from a mart: fct_target_progress (each target, where its figure comes
+from, and the bureau's own words), fct_plan_summary, fct_section_summary and fct_bureau_summary (counts by
+status, the share on track, 填报及时率), fct_status_changes (what moved since last month),
+fct_return_timeliness (each bureau's return for each month), dim_plans (which plan). Nothing here
+aggregates target rows.
 """
 
 from __future__ import annotations
@@ -58,7 +60,18 @@ select
     p.status_colour,
     p.status_reason,
     p.release_date,
-    p.source_id
+    p.source_id,
+    p.figure_source,
+    p.figure_source_zh,
+    p.is_unreviewed,
+    p.benchmark_kind,
+    p.benchmark_label_zh,
+    p.return_report_month,
+    p.return_accepted_by,
+    p.return_progress_text,
+    p.milestone_stage_zh,
+    p.next_stage_zh,
+    p.next_stage_date
 from marts.fct_target_progress as p
 left join reference.plan_targets as t using (target_id)
 left join reference.indicators as i on p.indicator_code = i.indicator_code
@@ -96,6 +109,15 @@ order by case c.change_direction when 'worse' then 0 when 'now_assessed' then 1 
     c.section_no, c.target_id
 """
 
+# each bureau's return for each month of the plan up to the as-of month (a publish from before returns
+# existed has no such mart: the report then has no timeliness section)
+TIMELINESS_SQL = """
+select bureau_code, bureau_name_zh, report_month_no, timeliness, timeliness_zh, late_working_days
+from marts.fct_return_timeliness
+where plan_id = ? and report_month <= ?
+order by bureau_code, report_month_no
+"""
+
 SECTION_HEADING = re.compile(r"^\s*[(（]([一二三四五六七八九十]+)[)）]\s*(.+?)\s*$")
 CN_NUMERALS = "一二三四五六七八九十"
 
@@ -119,6 +141,8 @@ class ProgressSnapshot:
     changes: list[dict[str, Any]] = field(default_factory=list)
     # source_id -> the source's Chinese title (config/sources/*.yml `title`)
     source_titles: dict[str, str] = field(default_factory=dict)
+    # fct_return_timeliness rows: each bureau's progress return for each month up to the as-of month
+    timeliness: list[dict[str, Any]] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         """Targets by status, as fct_plan_summary counts them."""
@@ -216,6 +240,15 @@ def source_titles(sources_dir: Path | None = None) -> dict[str, str]:
         return {}
 
 
+def _timeliness(con: duckdb.DuckDBPyConnection, plan_id: str, as_of: date) -> list[dict[str, Any]]:
+    row = con.execute(
+        "select count(*) from duckdb_tables() where schema_name = 'marts' and table_name = 'fct_return_timeliness'"
+    ).fetchone()
+    if not row or not row[0]:
+        return []
+    return _dicts(con.execute(TIMELINESS_SQL, [plan_id, as_of]))
+
+
 def read_snapshot(
     serving_db: Path,
     as_of: date | None = None,
@@ -237,6 +270,7 @@ def read_snapshot(
         sections = _dicts(con.execute(SECTION_SUMMARY_SQL, key))
         bureaus = _dicts(con.execute(BUREAU_SUMMARY_SQL, key))
         changes = _dicts(con.execute(CHANGES_SQL, key))
+        timeliness = _timeliness(con, plan_id, as_of)
         title, headings = _plan_text(con, plan_id)
     log.info("read %d targets of %s as of %s from %s", len(rows), plan_id, f"{as_of:%Y-%m}", serving_db)
     return ProgressSnapshot(
@@ -252,4 +286,5 @@ def read_snapshot(
         bureaus,
         changes,
         source_titles() if titles is None else titles,
+        timeliness,
     )

@@ -6,6 +6,9 @@ Share on track = (achieved + on track) / targets that can be judged now (dbt mac
 Targets "not yet assessable" (batches, milestones before their due date) and those with no data are left
 out of the denominator, so a bureau is not marked down for figures nobody has published yet; both are still
 counted and shown.
+
+A bureau also has its 填报及时率 (progress returns on time / returns due, fct_bureau_summary) and, month by
+month, whether each return was on time, late or missing (fct_return_timeliness).
 """
 
 from __future__ import annotations
@@ -42,6 +45,11 @@ class Group:
     counts: dict[str, int] = field(default_factory=dict)
     judged: int = 0
     share_on_track: float | None = None
+    # a bureau's progress returns from January to the as-of month (fct_bureau_summary)
+    returns_due: int = 0
+    returns_on_time: int = 0
+    timeliness_rate: float | None = None
+    return_exceptions: str = ""
 
     @property
     def total(self) -> int:
@@ -117,8 +125,39 @@ def by_section(snapshot: ProgressSnapshot) -> list[Group]:
 
 
 def by_bureau(snapshot: ProgressSnapshot) -> list[Group]:
-    """In the mart's ranking: share on track, those with nothing to judge yet last."""
+    """In the mart's ranking: share on track, those with nothing to judge yet last; with 填报及时率."""
+    groups = []
+    for row in snapshot.bureau_summary:
+        group = _group(
+            row, _statuses(snapshot), row["bureau_code"] or "", row.get("bureau_name_zh") or "未明确"
+        )
+        group.returns_due = int(row.get("returns_due_count") or 0)
+        group.returns_on_time = int(row.get("returns_on_time_count") or 0)
+        group.timeliness_rate = row.get("return_timeliness_rate")
+        group.return_exceptions = row.get("return_exceptions_zh") or ""
+        groups.append(group)
+    return groups
+
+
+@dataclass(frozen=True)
+class TimelinessRow:
+    """One bureau's progress returns month by month: (month, code, words) per month, and its rate."""
+
+    bureau: str
+    months: list[tuple[int, str, str]]
+    rate: float | None
+
+
+def timeliness_grid(snapshot: ProgressSnapshot) -> list[TimelinessRow]:
+    """Each bureau's returns, January to the as-of month, in the bureau summary's order (fct_return_timeliness)."""
+    cells: dict[str, list[tuple[int, str, str]]] = {}
+    for r in snapshot.timeliness:
+        words = r["timeliness_zh"] or r["timeliness"]
+        if r["timeliness"] == "late" and r.get("late_working_days"):
+            words = f"{words}{r['late_working_days']}日"
+        cells.setdefault(r["bureau_code"], []).append((int(r["report_month_no"]), r["timeliness"], words))
     return [
-        _group(row, _statuses(snapshot), row["bureau_code"] or "", row.get("bureau_name_zh") or "未明确")
-        for row in snapshot.bureau_summary
+        TimelinessRow(group.name, cells[group.key], group.timeliness_rate)
+        for group in by_bureau(snapshot)
+        if group.key in cells
     ]

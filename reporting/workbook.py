@@ -1,7 +1,8 @@
 """The Excel workbook 目标任务完成情况表_YYYY-MM.xlsx, laid out as government offices lay out such tables.
 
-A 汇总 sheet first (counts by status per section and per bureau, share on track, the status legend), then one
-sheet per section of the plan (一、经济运行 …). Written with openpyxl; figures stay numbers (the 超/欠 and
+A 汇总 sheet first (counts by status per section and per bureau, share on track and 填报及时率, the status
+legend), then one sheet per section of the plan (一、经济运行 …), then 填报及时性 (each bureau's progress
+return month by month) when the warehouse has returns. Written with openpyxl; figures stay numbers (the 超/欠 and
 ≥ signs are number formats), so the sheet can be re-computed or filtered in Excel.
 """
 
@@ -14,29 +15,29 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from reporting import summary, words
-from reporting.colours import rgb as _rgb
-from reporting.colours import text_colour_on
 from reporting.queries import ProgressSnapshot
+from reporting.sheet_style import (
+    BODY_FONT,
+    BORDER,
+    CENTER,
+    HEADER_FONT,
+    LEFT,
+    RIGHT,
+    SMALL_FONT,
+    TOTAL_FILL,
+    StatusStyles,
+    set_print_setup,
+    write_header,
+    write_note_line,
+    write_title,
+)
+from reporting.workbook_returns import timeliness_sheet
 
 log = logging.getLogger(__name__)
-
-TITLE_FONT = Font(name="黑体", size=16, bold=True)
-NOTE_FONT = Font(name="宋体", size=10, color="57606A")
-HEADER_FONT = Font(name="黑体", size=11, bold=True)
-BODY_FONT = Font(name="宋体", size=11)
-SMALL_FONT = Font(name="宋体", size=9, color="57606A")
-HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
-TOTAL_FILL = PatternFill("solid", fgColor="F3F5F8")
-THIN = Side(style="thin", color="8C959F")
-BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
-RIGHT = Alignment(horizontal="right", vertical="center")
 
 PERCENT = "0.0%"
 DECIMAL = "#,##0.00"
@@ -72,6 +73,8 @@ def section_columns(month_no: int) -> list[Column]:
         Column("责任单位", 14, "bureau_name"),
         Column("状态", 10, "status"),
         Column("需加快(剩余所需)", 22, "required"),
+        Column("数据来源", 10, "figure_source_zh"),
+        Column("进展情况(部门填报)", 30, "return_progress_text"),
         Column("备注", 42, "note"),
         Column("目标编号", 11, "target_id"),
     ]
@@ -103,7 +106,9 @@ def _note(row: dict[str, Any], month_no: int, snapshot: ProgressSnapshot) -> str
     data_month = row.get("data_month_no")
     if data_month and data_month != month_no:
         parts.append(f"数据期1-{data_month}月")
-    if row.get("source_id"):
+    if words.source_words(row):
+        parts.append(f"来源:{words.source_words(row)}")
+    elif row.get("source_id"):
         released = f",{row['release_date']:%Y-%m-%d}发布" if row.get("release_date") else ""
         parts.append(f"来源:{snapshot.source_title(row['source_id'])}{released}")
     return ";".join(p for p in parts if p)
@@ -117,73 +122,6 @@ def _gap_cell(cell: Any, row: dict[str, Any]) -> None:
         cell.number_format = GAP
     else:
         cell.number_format = GAP_TO_DECREASE if row.get("kind") == "decrease" else GAP_TO_TARGET
-
-
-def _title(ws: Worksheet, text: str, width: int) -> None:
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
-    cell = ws.cell(1, 1, text)
-    cell.font = TITLE_FONT
-    cell.alignment = CENTER
-    ws.row_dimensions[1].height = 30
-
-
-def _note_line(ws: Worksheet, row: int, text: str, width: int, lines: int = 1) -> None:
-    # Excel does not grow a merged row to fit wrapped text, so the caller says how many lines it needs
-    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
-    cell = ws.cell(row, 1, text)
-    cell.font = NOTE_FONT
-    cell.alignment = LEFT
-    ws.row_dimensions[row].height = 6 + 14 * lines
-
-
-def _header(ws: Worksheet, row: int, headers: list[str], fills: dict[int, PatternFill] | None = None) -> None:
-    for col, text in enumerate(headers, start=1):
-        cell = ws.cell(row, col, text)
-        cell.font = HEADER_FONT
-        cell.fill = HEADER_FILL
-        cell.alignment = CENTER
-        cell.border = BORDER
-        if fills and col in fills:
-            cell.fill = fills[col]
-            cell.font = Font(
-                name="黑体", size=11, bold=True, color=text_colour_on(fills[col].fgColor.rgb[-6:])
-            )
-    ws.row_dimensions[row].height = 32
-
-
-def _print_setup(ws: Worksheet, title_rows: str) -> None:
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = title_rows
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.oddFooter.center.text = "第 &P 页,共 &N 页"
-
-
-class StatusStyles:
-    """Fill and font per status, from config.status_rules (colour_hex), so colours stay configuration."""
-
-    def __init__(self, rules: list[dict[str, Any]]) -> None:
-        self.labels = {r["status"]: r["label_zh"] for r in rules}
-        self.fills: dict[str, PatternFill] = {}
-        self.fonts: dict[str, Font] = {}
-        for rule in rules:
-            rgb = _rgb(rule.get("colour_hex"))
-            self.fills[rule["status"]] = PatternFill("solid", fgColor=rgb)
-            self.fonts[rule["status"]] = Font(name="黑体", size=11, bold=True, color=text_colour_on(rgb))
-
-    def apply(self, cell: Any, status: str, fallback_label: str | None, fallback_colour: str | None) -> None:
-        cell.value = self.labels.get(status) or fallback_label or status
-        fill = self.fills.get(status) or PatternFill("solid", fgColor=_rgb(fallback_colour))
-        cell.fill = fill
-        cell.font = self.fonts.get(status) or Font(
-            name="黑体", size=11, bold=True, color=text_colour_on(fill.fgColor.rgb[-6:])
-        )
-        cell.alignment = CENTER
 
 
 def _fill_cell(cell: Any, key: str, value: Any, row: dict[str, Any]) -> None:
@@ -204,13 +142,13 @@ def _fill_cell(cell: Any, key: str, value: Any, row: dict[str, Any]) -> None:
         _gap_cell(cell, row)
     elif key == "ytd_growth_pct":
         cell.number_format = GROWTH
-    if key in ("indicator_name", "note", "bureau_name", "required"):
+    if key in ("indicator_name", "note", "bureau_name", "required", "return_progress_text"):
         cell.alignment = LEFT
     elif key in ("seq", "unit_raw", "target_id"):
         cell.alignment = CENTER
     else:
         cell.alignment = RIGHT if value is not None else CENTER
-    if key in ("note", "target_id"):
+    if key in ("note", "target_id", "return_progress_text"):
         cell.font = SMALL_FONT
 
 
@@ -225,13 +163,13 @@ def _section_sheet(
     month_no = snapshot.as_of.month
     columns = section_columns(month_no)
     ws = wb.create_sheet(sheet_title(name))
-    _title(ws, f"{snapshot.title}目标任务完成情况表(截至{as_of_words(snapshot)})", len(columns))
+    write_title(ws, f"{snapshot.title}目标任务完成情况表(截至{as_of_words(snapshot)})", len(columns))
     heading = snapshot.section_headings.get(no, "")
     line = f"{name}" + (f":{heading}" if heading else "")
-    _note_line(
+    write_note_line(
         ws, 2, f"{line}    序时进度 {month_no}/12 = {month_no / 12:.1%}    共{len(rows)}项", len(columns)
     )
-    _header(ws, HEADER_ROW, [c.header for c in columns])
+    write_header(ws, HEADER_ROW, [c.header for c in columns])
     for i, row in enumerate(rows, start=1):
         r = HEADER_ROW + i
         values = dict(row, seq=i, note=_note(row, month_no, snapshot), required=words.required_words(row))
@@ -248,7 +186,7 @@ def _section_sheet(
     last = HEADER_ROW + len(rows)
     ws.freeze_panes = ws.cell(HEADER_ROW + 1, 3)  # header rows and 序号/指标 stay in view
     ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(columns))}{max(last, HEADER_ROW + 1)}"
-    _print_setup(ws, f"1:{HEADER_ROW}")
+    set_print_setup(ws, f"1:{HEADER_ROW}")
 
 
 def _summary_table(
@@ -260,7 +198,9 @@ def _summary_table(
     total: summary.Group | None,
     snapshot: ProgressSnapshot,
     styles: StatusStyles,
+    returns: bool = False,
 ) -> int:
+    """A table of groups by status and share on track; for bureaus (returns) also 填报及时率, after it."""
     statuses = [r["status"] for r in snapshot.status_rules]
     headers = [
         "序号",
@@ -270,12 +210,13 @@ def _summary_table(
         "可评估",
         "达序时",
         "达序时比例",
+        *(["应报月数", "按时月数", "填报及时率", "逾期、未报"] if returns else []),
     ]
     cap = ws.cell(start, 1, caption)
     cap.font = HEADER_FONT
     ws.row_dimensions[start].height = 24
     fills = {4 + i: styles.fills[s] for i, s in enumerate(statuses)}
-    _header(ws, start + 1, headers, fills)
+    write_header(ws, start + 1, headers, fills)
     rows = [*groups, total] if total else list(groups)
     r = start + 1
     for i, group in enumerate(rows, start=1):
@@ -301,7 +242,22 @@ def _summary_table(
         share.number_format = PERCENT
         if group.share_on_track is None:
             share.value = "—"
+        if returns:
+            _return_cells(ws, r, len(values) + 1, group)
     return r
+
+
+def _return_cells(ws: Worksheet, r: int, first: int, group: summary.Group) -> None:
+    """A bureau's progress returns: due, on time, 填报及时率 (a number, or — with nothing due), exceptions."""
+    rate = group.timeliness_rate
+    values: list[Any] = [group.returns_due, group.returns_on_time, "—" if rate is None else rate]
+    for col, value in enumerate([*values, group.return_exceptions], start=first):
+        cell = ws.cell(r, col, value)
+        cell.border = BORDER
+        cell.font = BODY_FONT
+        cell.alignment = LEFT if col == first + 3 else CENTER
+    if rate is not None:
+        ws.cell(r, first + 2).number_format = PERCENT
 
 
 def _changes_table(
@@ -311,9 +267,9 @@ def _changes_table(
     ws.cell(start, 1, "三、上月以来状态变化").font = HEADER_FONT
     ws.row_dimensions[start].height = 24
     if not snapshot.changes:
-        _note_line(ws, start + 1, "与上月相比没有目标的状态发生变化。", width)
+        write_note_line(ws, start + 1, "与上月相比没有目标的状态发生变化。", width)
         return start + 1
-    _header(ws, start + 1, ["序号", "指标", "责任单位", "上月状态", "本月状态", "变化", "目标编号"])
+    write_header(ws, start + 1, ["序号", "指标", "责任单位", "上月状态", "本月状态", "变化", "目标编号"])
     r = start + 1
     for i, change in enumerate(snapshot.changes, start=1):
         r += 1
@@ -342,9 +298,9 @@ def _summary_sheet(wb: Workbook, snapshot: ProgressSnapshot, styles: StatusStyle
     statuses = [r["status"] for r in snapshot.status_rules]
     width = 3 + len(statuses) + 3
     everything = summary.overall(snapshot)
-    _title(ws, f"{snapshot.title}目标任务完成情况汇总(截至{as_of_words(snapshot)})", width)
+    write_title(ws, f"{snapshot.title}目标任务完成情况汇总(截至{as_of_words(snapshot)})", width)
     share = f"{everything.share_on_track:.1%}" if everything.share_on_track is not None else "—"
-    _note_line(
+    write_note_line(
         ws,
         2,
         f"共{everything.total}项目标,当前可评估{everything.judged}项,其中达到序时进度{everything.on_track}项,"
@@ -357,7 +313,15 @@ def _summary_sheet(wb: Workbook, snapshot: ProgressSnapshot, styles: StatusStyle
         ws, 4, "一、分领域完成情况", "领域", summary.by_section(snapshot), everything, snapshot, styles
     )
     r = _summary_table(
-        ws, r + 2, "二、分责任单位完成情况", "责任单位", summary.by_bureau(snapshot), None, snapshot, styles
+        ws,
+        r + 2,
+        "二、分责任单位完成情况",
+        "责任单位",
+        summary.by_bureau(snapshot),
+        None,
+        snapshot,
+        styles,
+        returns=bool(snapshot.timeliness),
     )
     r = _changes_table(ws, r + 2, snapshot, styles, width)
     r += 2
@@ -370,11 +334,11 @@ def _summary_sheet(wb: Workbook, snapshot: ProgressSnapshot, styles: StatusStyle
         desc = ws.cell(r, 3, rule.get("description_zh") or "")
         desc.font = BODY_FONT
         desc.alignment = LEFT
-    widths = [6, 26, 8, *[10] * len(statuses), 8, 8, 11]
+    widths = [6, 26, 8, *[10] * len(statuses), 8, 8, 11, 9, 9, 11, 30]
     for col, w in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(col)].width = w
     ws.freeze_panes = "A3"
-    _print_setup(ws, "1:2")
+    set_print_setup(ws, "1:2")
 
 
 def write_workbook(snapshot: ProgressSnapshot, out: Path) -> Path:
@@ -386,6 +350,8 @@ def write_workbook(snapshot: ProgressSnapshot, out: Path) -> Path:
     for no, name in sorted(names.items()):
         rows = [r for r in snapshot.rows if int(r["section_no"]) == no]
         _section_sheet(wb, snapshot, no, name, rows, styles)
+    if snapshot.timeliness:
+        timeliness_sheet(wb, snapshot, as_of_words(snapshot))
     wb.properties.title = f"{snapshot.title}目标任务完成情况表(截至{as_of_words(snapshot)})"
     wb.properties.creator = "planwatch"
     out.parent.mkdir(parents=True, exist_ok=True)

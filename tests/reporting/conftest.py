@@ -73,3 +73,29 @@ def status_rules(serving_db: Path) -> dict[str, dict[str, Any]]:
         cur = con.execute("select * from config.status_rules")
         names = [d[0] for d in cur.description]
         return {r[0]: dict(zip(names, r, strict=True)) for r in cur.fetchall()}
+
+
+@pytest.fixture(scope="session")
+def returns_serving_db(built_warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample data plus a few months of three bureaus' progress returns (tests/dbt/returns_fixture.py),
+    built by dbt and published: what the report shows once bureaus return their progress."""
+    from publishing.publish import publish
+    from tests.dbt.returns_fixture import sample_returns, write_returns
+    from tests.dbt.test_dbt_build import dbt_build
+
+    root = tmp_path_factory.mktemp("returns_serving")
+    (root / "warehouse").mkdir()
+    raw, build = root / "warehouse" / "raw.duckdb", root / "warehouse" / "build.duckdb"
+    shutil.copyfile(built_warehouse.raw_db, raw)
+    write_returns(raw, sample_returns())
+    proc = dbt_build(root, raw, build)
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    return publish(build, root / "planwatch.duckdb", root / "published").path
+
+
+@pytest.fixture(scope="session")
+def returns_generated(returns_serving_db: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    from reporting import generate
+
+    out = tmp_path_factory.mktemp("returns_reports")
+    return generate(returns_serving_db, AS_OF, out, plan_id=PLAN) | {"out_dir": out}
