@@ -17,6 +17,7 @@ import sys
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -75,7 +76,7 @@ def raw_ytd(raw: Path, indicator: str, measure: str) -> dict[tuple[int, int], fl
     return {(y, m): v for y, m, v in rows}
 
 
-def progress_row(build: Path, target_id: str, as_of: date) -> dict[str, object]:
+def progress_row(build: Path, target_id: str, as_of: date) -> dict[str, Any]:
     with duckdb.connect(str(build), read_only=True) as con:
         cur = con.execute(
             "select * from marts.fct_target_progress where target_id = ? and as_of_month = ?",
@@ -220,6 +221,30 @@ def test_serving_views_read_only_marts_and_carry_chinese_comments(built_warehous
 
 # --- a revision arrives: the incremental run ------------------------------------------------------------
 
+# A new release holding one figure, written into the raw layer's tables the way ingest writes a load:
+# the load, its series, its value (ingest/raw_store.py); the views then show it as the newest vintage.
+REVISION_SQL = """
+    create temp table revised as
+        select * from observation_history
+        where indicator_code = 'fai_total' and measure = 'ytd_value' and period_year = 2024
+          and period_start_month = 1 and period_end_month = 9 and withdrawn_at is null
+        limit 1;
+    insert into release_loads
+        select (select max(release_no) + 1 from release_loads), l.source_id, 'revision-sha', l.location,
+               l.landing_path, l.size_bytes, now(), ?, 'revision-load', now(), 1, 1, 0, null, null
+        from release_loads as l join revised using (release_no);
+    insert into release_series
+        select (select max(release_no) from release_loads), 1, s.indicator_code, s.measure, s.unit, s.unit_raw,
+               s.unit_multiplier, s.label_raw, s.file_sheet
+        from release_series as s join revised using (release_no)
+        where s.indicator_code = revised.indicator_code and s.measure = revised.measure
+        limit 1;
+    insert into observation_values
+        select (select max(release_no) from release_loads), 1, region_code, period_year, period_start_month,
+               period_end_month, value + 2, null, file_row, obs_status
+        from revised;
+"""
+
 
 def test_incremental_run_takes_in_a_revision_and_leaves_other_figures_alone(
     built_warehouse: Warehouse, tmp_path: Path
@@ -236,18 +261,9 @@ def test_incremental_run_takes_in_a_revision_and_leaves_other_figures_alone(
     before = query(build, untouched_sql)
     (release_date,) = query(raw, "select max(release_date) from observations")[0]
     revised_on = release_date + timedelta(days=40)
-    with duckdb.connect(str(raw)) as con:  # a later release revises 1-9月 up by 2亿元
-        con.execute(
-            """
-            insert into observations
-            select * replace (value + 2 as value, 'revision-sha' as sha256, ? as release_date,
-                              'revision-load' as load_id, now() as loaded_at)
-            from observations
-            where indicator_code = 'fai_total' and measure = 'ytd_value' and period_year = 2024
-              and period_start_month = 1 and period_end_month = 9
-            """,
-            [revised_on],
-        )
+    with duckdb.connect(str(raw)) as con:  # a later release revises 1-9月 up by 2亿元, as ingest loads one
+        for statement in REVISION_SQL.split(";")[:-1]:
+            con.execute(statement, [revised_on] if "?" in statement else [])
     old_actual = progress_row(build, "T2024-002", date(2024, 9, 1))["actual_value"]
 
     proc = dbt_build(state, raw, build)
