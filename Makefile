@@ -10,7 +10,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 STAMP := $(VENV)/.planwatch-installed
 # the project's Python packages (pyproject.toml [tool.hatch.build.targets.wheel] packages)
-PACKAGES := core ingest expectations publishing reporting plancatalog samples planwatch
+PACKAGES := core ingest expectations publishing reporting plancatalog returns samples planwatch
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
