@@ -9,7 +9,8 @@ and returned as rows for the quality table of the serving warehouse.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection
+import os
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import partial
@@ -28,10 +29,11 @@ from core.contracts import (
 )
 from expectations.data_docs import build_data_docs
 from expectations.quality_rules import load_rules, run_rules, source_freshness
-from expectations.suites import SuiteContext, fct_target_progress, keyed_mart, raw_source
+from expectations.suites import RAW_COLUMNS, SuiteContext, fct_target_progress, keyed_mart, raw_source
 from ingest.registry import Source
 
 log = logging.getLogger(__name__)
+BATCH_ROWS = 500_000  # figures of a raw source in one DataFrame (about 150 MB of pandas)
 
 # other marts validated when the build has them: name -> key columns
 MART_KEYS: dict[str, list[str]] = {
@@ -125,6 +127,7 @@ class Dataset:
     query: str
     params: list[Any]
     suite: Callable[[SuiteContext], Any]
+    batched: bool = False  # validated in batches of whole months when large (its suite is per figure)
 
 
 def _previous_rows(serving_db: Path | None, names: list[str]) -> dict[str, float]:
@@ -156,9 +159,10 @@ def datasets_for(con: duckdb.DuckDBPyConnection, sources: dict[str, Source]) -> 
     datasets = [
         Dataset(
             f"raw_{s.id}",
-            f"select * from {STAGING_OBSERVATIONS} where source_id = ?",
+            f"select {', '.join(RAW_COLUMNS)} from {STAGING_OBSERVATIONS} where source_id = ?",
             [s.id],
             partial(raw_source, s),
+            batched=True,
         )
         for s in sources.values()
     ]
@@ -192,18 +196,54 @@ def validate_build(
     always run in full; GX is imported only when there is a dataset to validate (importing it costs
     about 3 s, see benchmarks/README.md)."""
     checks: list[CheckResult] = []
-    with duckdb.connect(str(build_db), read_only=True) as con:
+    with duckdb.connect(str(build_db), read_only=True, config=duckdb_limits()) as con:
         con.execute(f"attach '{raw_db}' as {RAW_ALIAS} (read_only)")
         chosen = [ds for ds in datasets_for(con, sources) if datasets is None or ds.name in datasets]
         suite_ctx = _suite_context(con, [ds.name for ds in chosen], serving_db)
-        frames = {ds.name: con.execute(ds.query, ds.params).df() for ds in chosen}
         checks += _rule_checks(con, rules_file, sources, as_of, today or date.today())
-    report = ValidationReport(checks, datasets={ds.name for ds in chosen})
-    if chosen:
-        context = _run_suites(chosen, frames, suite_ctx, report)
-        if data_docs_dir is not None:
-            report.data_docs = build_data_docs(context, data_docs_dir)
+        report = ValidationReport(checks, datasets={ds.name for ds in chosen})
+        context = _run_suites(con, chosen, suite_ctx, report) if chosen else None
+    if context is not None and data_docs_dir is not None:
+        report.data_docs = build_data_docs(context, data_docs_dir)
     return report
+
+
+def duckdb_limits() -> dict[str, Any]:
+    """DuckDB's memory limit and threads for validation, from the deployment's environment (as the raw
+    layer and dbt read them): PLANWATCH_DUCKDB_MEMORY, PLANWATCH_DUCKDB_THREADS."""
+    limits: dict[str, Any] = {}
+    if memory := os.environ.get("PLANWATCH_DUCKDB_MEMORY"):
+        limits["memory_limit"] = memory
+    if threads := os.environ.get("PLANWATCH_DUCKDB_THREADS"):
+        limits["threads"] = int(threads)
+    return limits
+
+
+def _frames(con: duckdb.DuckDBPyConnection, ds: Dataset) -> Iterator[Any]:
+    """The dataset as DataFrames: whole, or (a large batched one) in runs of whole months of at most
+    BATCH_ROWS figures, so that memory does not grow with the years of history."""
+    if not ds.batched:
+        yield con.execute(ds.query, ds.params).df()
+        return
+    months = con.execute(
+        f"select period_year * 100 + period_end_month, count(*) from ({ds.query}) group by 1 order by 1",
+        ds.params,
+    ).fetchall()
+    if sum(n for _, n in months) <= BATCH_ROWS:
+        yield con.execute(ds.query, ds.params).df()
+        return
+    batch: list[int] = []
+    rows = 0
+    for month, n in [*months, (None, BATCH_ROWS + 1)]:
+        if batch and rows + n > BATCH_ROWS:
+            yield con.execute(
+                f"select * from ({ds.query}) where list_contains(?, period_year * 100 + period_end_month)",
+                [*ds.params, batch],
+            ).df()
+            batch, rows = [], 0
+        if month is not None:
+            batch.append(month)
+            rows += n
 
 
 def _suite_context(con: duckdb.DuckDBPyConnection, names: list[str], serving_db: Path | None) -> SuiteContext:
@@ -263,9 +303,9 @@ def _rule_checks(
 
 
 def _run_suites(
-    chosen: list[Dataset], frames: dict[str, Any], suite_ctx: SuiteContext, report: ValidationReport
+    con: duckdb.DuckDBPyConnection, chosen: list[Dataset], suite_ctx: SuiteContext, report: ValidationReport
 ) -> Any:
-    """Run each dataset's suite on its DataFrame; returns the GX context (for Data Docs)."""
+    """Run each dataset's suite on its DataFrames; returns the GX context (for Data Docs)."""
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -279,27 +319,50 @@ def _run_suites(
         definition = context.validation_definitions.add(
             gx.ValidationDefinition(name=ds.name, data=batch_def, suite=suite)
         )
-        result = definition.run(batch_parameters={"dataframe": frames[ds.name]}, result_format="SUMMARY")
-        for r in result.results:
-            cfg = r.expectation_config
-            assert cfg is not None
-            kwargs = cfg.kwargs
-            column = kwargs.get("column") or (
-                ",".join(kwargs["column_list"]) if "column_list" in kwargs else None
-            )
-            report.checks.append(
-                CheckResult(
-                    dataset=ds.name,
-                    check=cfg.type,
-                    column=column,
-                    success=bool(r.success),
-                    failing_rows=r.result.get("unexpected_count"),
-                    sample=list(r.result.get("partial_unexpected_list") or [])[:5],
-                    observed=r.result.get("observed_value"),
-                )
-            )
-        log.info("%s: %d rows validated", ds.name, len(frames[ds.name]))
+        merged: list[CheckResult] = []
+        rows = 0
+        for frame in _frames(con, ds):
+            result = definition.run(batch_parameters={"dataframe": frame}, result_format="SUMMARY")
+            found = [_check(ds.name, r) for r in result.results]
+            merged = [_merge(a, b) for a, b in zip(merged, found, strict=True)] if merged else found
+            rows += len(frame)
+        report.checks.extend(merged)
+        log.info("%s: %d rows validated", ds.name, rows)
     return context
+
+
+def _check(dataset: str, r: Any) -> CheckResult:
+    cfg = r.expectation_config
+    assert cfg is not None
+    kwargs = cfg.kwargs
+    column = kwargs.get("column") or (",".join(kwargs["column_list"]) if "column_list" in kwargs else None)
+    return CheckResult(
+        dataset=dataset,
+        check=cfg.type,
+        column=column,
+        success=bool(r.success),
+        failing_rows=r.result.get("unexpected_count"),
+        sample=list(r.result.get("partial_unexpected_list") or [])[:5],
+        observed=r.result.get("observed_value"),
+    )
+
+
+def _merge(a: CheckResult, b: CheckResult) -> CheckResult:
+    """One expectation over two batches of the same dataset."""
+    failing = (
+        None
+        if a.failing_rows is None and b.failing_rows is None
+        else (a.failing_rows or 0) + (b.failing_rows or 0)
+    )
+    return CheckResult(
+        dataset=a.dataset,
+        check=a.check,
+        column=a.column,
+        success=a.success and b.success,
+        failing_rows=failing,
+        sample=(a.sample + b.sample)[:5],
+        observed=b.observed if b.observed is not None else a.observed,
+    )
 
 
 def carried_results(serving_db: Path, validated: Collection[str]) -> list[dict[str, Any]]:

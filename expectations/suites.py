@@ -27,6 +27,7 @@ RAW_KEY = [
     "measure",
     "release_sha256",
 ]
+RAW_COLUMNS = [*RAW_KEY, "unit", "value"]  # what the raw suites look at (validation reads only these)
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,8 @@ def _share(month: int) -> float:
 @dataclass(frozen=True)
 class Series:
     series: str  # a label (label formats) or a series code (code formats) as the source writes it
-    measure: str
+    measure: str  # as the sample writer takes it
+    kind: str  # the measure the registry loads it as (what the figure's size follows)
     unit: str | None
     from_january: bool  # the district's figure covers January to its month (a 1-m月 period)
     month: int  # the month the district's figure ends in (a year-to-date figure runs to it)
@@ -63,15 +64,15 @@ def _district_codes(source: Source) -> set[str | None]:
     return {None} | {code for code, region in regions.items() if region == source.region}
 
 
-def _taken(source: Source, series: str) -> bool:
-    """Does the registry entry take this series (a label it maps, or a code its options name)?"""
-    if source.mapping_for(series) is not None:
-        return True
+def _registry_measure(source: Source, series: str, measure: str) -> str | None:
+    """The measure the registry entry loads this series as, or None when it does not take the series."""
+    if source.mapping_for(series) is not None:  # a label format: the figure's column decides
+        return measure if source.mapping_for(series, measure) is not None else None
     zb = getattr(source.options, "zb", None)
     if zb is not None:
-        return series in zb
+        return zb[series].measure if series in zb else None
     wanted = dict(part.split("=", 1) for part in series.split(",") if "=" in part)
-    return any(s.key == wanted for s in getattr(source.options, "series", []))
+    return next((s.measure for s in getattr(source.options, "series", []) if s.key == wanted), None)
 
 
 def template(source: Source) -> Template:
@@ -85,7 +86,9 @@ def template(source: Source) -> Template:
             continue
         names |= release.names
         for f in release.figures:
-            if f.action == "D" or f.region not in _district_codes(source) or not _taken(source, f.series):
+            if f.action == "D" or f.region not in _district_codes(source):
+                continue
+            if _registry_measure(source, f.series, f.measure) is None:
                 continue
             key, when = (f.series, f.measure), (f.period.year, f.period.end_month)
             if key not in latest or when >= latest[key][0]:
@@ -94,6 +97,7 @@ def template(source: Source) -> Template:
         Series(
             f.series,
             f.measure,
+            _registry_measure(source, f.series, f.measure) or f.measure,
             f.unit,
             f.period.start_month == 1,
             f.period.end_month,
@@ -119,16 +123,16 @@ def value(series: Series, region: Region, year: int, month: int) -> float | None
         return None
     trend = 1.05 ** (year - 2024)
     wobble = _noise(region, series, year, month) - 0.5
-    if series.measure in FLOWS:
+    if series.kind in FLOWS:
         total = abs(series.value) / _share(series.month) * region.factor * trend
         flow = total * _share(month)
-        return float(math.floor(flow)) if series.measure == "count_ytd" else round(flow, 2)
-    if series.measure == "month_value":
+        return float(math.floor(flow)) if series.kind == "count_ytd" else round(flow, 2)
+    if series.kind == "month_value":
         total = abs(series.value) / (_share(series.month) - _share(series.month - 1)) * region.factor * trend
         return round(total * (_share(month) - _share(month - 1)), 2)
-    if series.measure in GROWTHS:
+    if series.kind in GROWTHS:
         return round(series.value + 2 * wobble, 1)
-    if series.measure == "rate_pct":
+    if series.kind == "rate_pct":
         return round(min(100.0, max(0.0, series.value + 4 * wobble)), 1)
     return round(series.value * region.factor * trend * (1 + 0.003 * (month - 12)), 2)  # a level
 

@@ -80,13 +80,16 @@ def _write_year(job: tuple[str, str, int, int, list[int]]) -> tuple[int, int, in
     files = size = figures = 0
     data = Path(home).parent / "data"
     for month in wanted:
-        content = fmt.write_sample(
-            source, release(tmpl, year, month, counties, code_format=fmt.key_kind == "code")
-        )
+        month_release = release(tmpl, year, month, counties, code_format=fmt.key_kind == "code")
+        content = fmt.write_sample(source, month_release)
         path = data / source.location_for(year, month)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content)
-        files, size, figures = files + 1, size + len(content), figures + len(tmpl.series) * len(counties)
+        files, size, figures = (
+            files + 1,
+            size + len(content),
+            figures + len(month_release.figures),
+        )
     return files, size, figures
 
 
@@ -118,11 +121,19 @@ def main() -> None:
     )
     parser.add_argument("--scale", type=int, default=1)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument(
+        "--from", dest="first", default=FIRST_PERIOD, help="first month of releases (YYYY-MM)"
+    )
     parser.add_argument("--until", default="2024-09", help="last month of releases (YYYY-MM)")
+    parser.add_argument("--releases-only", action="store_true", help="add releases to an existing province")
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
-    province = make_home(args.out, args.scale)
-    totals = write_releases(province, months(FIRST_PERIOD, args.until), args.workers)
+    if args.releases_only:
+        counties = regions(args.scale)
+        province = Province(args.out / "home", args.out / "data", args.scale, len(counties), 0)
+    else:
+        province = make_home(args.out, args.scale)
+    totals = write_releases(province, months(args.first, args.until), args.workers)
     print(json.dumps({"counties": province.counties, "targets": province.targets, **totals}))
 
 

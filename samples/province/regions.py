@@ -11,8 +11,8 @@ import random
 from dataclasses import dataclass
 
 COUNTIES_PER_SCALE = 80  # 1x: a province's counties; 100x: 8,000 (about the counties of all China x3)
-_PROVINCES = (11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51)
-_PROVINCES += (52, 53, 54, 61, 62, 63, 64, 65)
+_PROVINCES: tuple[int, ...] = (11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44)
+_PROVINCES += (45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65)
 
 
 @dataclass(frozen=True)

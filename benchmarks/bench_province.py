@@ -1,0 +1,251 @@
+"""Benchmark: a province on one machine. The nightly steps on a synthetic province at several scales.
+
+    .venv/bin/python benchmarks/bench_province.py [--scales 1,10,100] [--workdir DIR] [--keep]
+
+For each scale (1x: 80 counties; samples/province/) a province is generated from the real registry and
+catalog: every county's releases of every source, monthly from 2015 to 2024-09, in each source's own
+format, and a 2024 plan per county. Then, each step in its own interpreter as an Airflow worker runs a
+task (benchmarks/province_steps.py), with wall time, CPU time and the peak memory of its process tree:
+1. a bare DuckDB read of the same files (read_csv / read_json), the floor for ingest;
+2. the first night (as of 2024-10, October not yet published): prepare, fetch, load (ingest), plan,
+   dbt build, validate, publish, the report of one county's plan, and a BI query of one county's
+   targets from the serving file;
+3. an incremental night: October's releases of every source arrive; only they are loaded, dbt rebuilds
+   what is downstream of raw, validation runs the changed sources' suites and the rebuilt marts;
+4. a full rebuild night on the same data (`full`): everything built, validated and published again.
+DuckDB settings come from the environment: PLANWATCH_DUCKDB_MEMORY (memory_limit of every DuckDB
+connection planwatch opens and of dbt's), PLANWATCH_DUCKDB_THREADS and PLANWATCH_DUCKDB_TEMP
+(temp_directory, for spilling). Writes artifacts/bench/province.json and prints the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psutil
+
+REPO = Path(__file__).resolve().parent.parent
+STEPS = REPO / "benchmarks" / "province_steps.py"
+AS_OF, NEW_MONTH = "2024-10", "2024-10"
+MEMORY, THREADS = "3GB", "2"
+
+
+@dataclass
+class Measured:
+    step: str
+    wall_s: float
+    cpu_s: float
+    peak_mb: float
+    out: dict
+
+
+def measure(step: str, cmd: list[str], env: dict[str, str]) -> Measured:
+    """Run one step; sample its process tree's resident memory every 50 ms; CPU time of the step and
+    every process it waited for, from the OS (getrusage of children, before and after)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = psutil.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = 0
+    while proc.poll() is None:
+        with contextlib.suppress(psutil.Error):
+            peak = max(peak, sum(p.memory_info().rss for p in [proc, *proc.children(recursive=True)]))
+        time.sleep(0.05)
+    stdout, stderr = proc.communicate()
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    if proc.returncode != 0:
+        sys.exit(f"{step} failed ({proc.returncode}):\n{(stdout + stderr)[-4000:]}")
+    lines = [line for line in stdout.splitlines() if line.startswith("{")]
+    out = json.loads(lines[-1]) if lines else {}
+    print(f"  {step:24} {wall:8.1f} s  cpu {cpu:8.1f} s  peak {peak / 2**20:7.0f} MB  {out}", flush=True)
+    return Measured(step, round(wall, 2), round(cpu, 2), round(peak / 2**20), out)
+
+
+def _env(out: Path) -> dict[str, str]:
+    return dict(
+        os.environ,
+        PLANWATCH_HOME=str(out / "home"),
+        PLANWATCH_DATA_ROOT=str(out / "data"),
+        PLANWATCH_STATE_DIR=str(out / "state"),
+        PLANWATCH_DUCKDB_MEMORY=os.environ.get("PLANWATCH_DUCKDB_MEMORY", MEMORY),
+        PLANWATCH_DUCKDB_THREADS=os.environ.get("PLANWATCH_DUCKDB_THREADS", THREADS),
+        PLANWATCH_DUCKDB_TEMP=os.environ.get("PLANWATCH_DUCKDB_TEMP", str(out / "state" / "duckdb_tmp")),
+        PLANWATCH_UMASK="022",
+    )
+
+
+PROFILE_SETTINGS = """      threads: "{{ env_var('PLANWATCH_DUCKDB_THREADS', '2') | as_number }}"
+      settings:
+        memory_limit: "{{ env_var('PLANWATCH_DUCKDB_MEMORY', '3GB') }}"
+        temp_directory: "{{ env_var('PLANWATCH_DUCKDB_TEMP') }}"
+        preserve_insertion_order: false
+"""
+
+
+def _bounded_profile(home: Path) -> None:
+    """The benchmark's copy of the dbt profile reads DuckDB's limits from the environment (benchmarks/
+    README.md asks for the same in the project's profile)."""
+    profile = home / "dbt_project" / "profiles.yml"
+    text = profile.read_text(encoding="utf-8")
+    if "threads: 2\n" not in text:
+        raise SystemExit(f"{profile}: expected `threads: 2` to put the DuckDB settings beside")
+    profile.write_text(text.replace("      threads: 2\n", PROFILE_SETTINGS), encoding="utf-8")
+
+
+def _night(
+    run: str, env: dict[str, str], plan_id: str, *, full: bool = False, report: bool = True
+) -> list[Measured]:
+    def step(name: str, *extra: str) -> Measured:
+        return measure(f"{run}: {name}", [sys.executable, str(STEPS), name, run, AS_OF, *extra], env)
+
+    steps = [step("prepare"), step("fetch"), step("load"), step("plan", *(["--full"] if full else []))]
+    if steps[-1].out.get("build"):
+        steps += [step("dbt"), step("validate"), step("publish")]
+    if report:
+        steps += [step("report", "--plan", plan_id), step("query", "--plan", plan_id)]
+    return steps
+
+
+def _size(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+def one_scale(scale: int, out: Path) -> dict:
+    print(f"scale {scale}x in {out}", flush=True)
+    gen = measure(
+        "generate",
+        [sys.executable, "-m", "samples.province.generate", "--scale", str(scale), "--out", str(out)],
+        dict(os.environ),
+    )
+    env = _env(out)
+    _bounded_profile(out / "home")
+    Path(env["PLANWATCH_DUCKDB_TEMP"]).mkdir(parents=True, exist_ok=True)
+    files = out / "files.txt"
+    files.write_text(
+        "\n".join(str(p) for p in sorted((out / "data").rglob("*")) if p.is_file()), encoding="utf-8"
+    )
+    base = measure("bare DuckDB read", [sys.executable, str(STEPS), "baseline", "-", AS_OF, "--files", str(files),
+                                        "--database", str(out / "baseline.duckdb")], env)  # fmt: skip
+    (out / "baseline.duckdb").unlink()
+    plan_id = f"county_{_first_county()}_2024"
+    first = _night("first", env, plan_id)
+    add = measure(
+        "generate October",
+        [sys.executable, "-m", "samples.province.generate", "--scale", str(scale), "--out", str(out),
+         "--from", NEW_MONTH, "--until", NEW_MONTH, "--releases-only"],
+        dict(os.environ),
+    )  # fmt: skip
+    incremental = _night("incremental", env, plan_id)
+    full = _night("full", env, plan_id, full=True, report=False)
+    state = out / "state"
+    sizes = {
+        "release files": _size(out / "data"),
+        "landing": _size(state / "landing"),
+        "raw.duckdb": _size(state / "warehouse" / "raw.duckdb"),
+        "build.duckdb": _size(state / "warehouse" / "build.duckdb"),
+        "planwatch.duckdb (serving)": _size(state / "warehouse" / "planwatch.duckdb"),
+        "parquet exports": _size(state / "warehouse" / "parquet"),
+    }
+    ingest = sum(m.wall_s for m in first if m.step.endswith(("fetch", "load")))
+    total = lambda night: round(sum(m.wall_s for m in night if not m.step.endswith(("report", "query"))), 1)  # noqa: E731
+    return {
+        "scale": scale,
+        "generate": asdict(gen),
+        "generated": gen.out,
+        "generate_october": asdict(add),
+        "baseline": asdict(base),
+        "ingest_over_bare_read": round(ingest / base.wall_s, 1),
+        "first": [asdict(m) for m in first],
+        "incremental": [asdict(m) for m in incremental],
+        "full": [asdict(m) for m in full],
+        "night_s": {"first": total(first), "incremental": total(incremental), "full_rebuild": total(full)},
+        "incremental_over_full": round(total(incremental) / total(full), 3),
+        "peak_mb": max(m.peak_mb for m in first + incremental + full),
+        "sizes_mb": {k: round(v / 2**20, 1) for k, v in sizes.items()},
+    }
+
+
+def _first_county() -> str:
+    sys.path.insert(0, str(REPO))
+    from samples.province.regions import regions
+
+    return regions(1)[0].code
+
+
+def table(results: list[dict]) -> str:
+    lines = ["| step | " + " | ".join(f"{r['scale']}x wall s / cpu s / peak MB" for r in results) + " |"]
+    lines.append("| --- |" + " --- |" * len(results))
+    names = [m["step"] for m in results[0]["first"] + results[0]["incremental"] + results[0]["full"]]
+    rows = {n: [] for n in names}
+    for r in results:
+        found = {m["step"]: m for m in r["first"] + r["incremental"] + r["full"]}
+        for n in names:
+            m = found.get(n)
+            rows[n].append(f"{m['wall_s']} / {m['cpu_s']} / {m['peak_mb']}" if m else "-")
+    lines += [f"| {n} | " + " | ".join(v) + " |" for n, v in rows.items()]
+    for key in (
+        "generated",
+        "ingest_over_bare_read",
+        "night_s",
+        "incremental_over_full",
+        "peak_mb",
+        "sizes_mb",
+    ):
+        lines.append(f"| {key} | " + " | ".join(str(r[key]) for r in results) + " |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--scales", default="1,10,100", help="comma-separated multiples of 80 counties")
+    parser.add_argument("--workdir", type=Path, help="where to generate (default: a temporary folder)")
+    parser.add_argument("--keep", action="store_true", help="keep the generated provinces")
+    args = parser.parse_args()
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="planwatch-province-"))
+    results = []
+    try:
+        for scale in (int(s) for s in args.scales.split(",")):
+            out = work / f"x{scale}"
+            if out.exists():
+                shutil.rmtree(out)
+            results.append(one_scale(scale, out))
+            if not args.keep:
+                shutil.rmtree(out)
+    finally:
+        if not args.keep and args.workdir is None:
+            shutil.rmtree(work, ignore_errors=True)
+    report = {
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GB",
+        "duckdb": {
+            "memory_limit": _env(work)["PLANWATCH_DUCKDB_MEMORY"],
+            "threads": _env(work)["PLANWATCH_DUCKDB_THREADS"],
+        },
+        "scales": results,
+    }
+    target = REPO / "artifacts" / "bench"
+    target.mkdir(parents=True, exist_ok=True)
+    (target / "province.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    print(table(results))
+
+
+if __name__ == "__main__":
+    main()
