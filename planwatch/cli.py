@@ -34,6 +34,7 @@ COMMAND_MODULES = (
     "ingest.commands",
     "samples.commands",
     "plancatalog.commands",
+    "returns.commands",
 )
 
 
