@@ -103,10 +103,13 @@ class RunResult:
     record: RunRecord
 
 
-def run_nightly(project: Project, airflow_home: Path, as_of: str = "2024-09") -> RunResult:
-    """One real `airflow dags test` of the nightly DAG, as `planwatch run` does it."""
+def run_nightly(
+    project: Project, airflow_home: Path, as_of: str | None = "2024-09", logical_date: datetime | None = None
+) -> RunResult:
+    """One real `airflow dags test` of the nightly DAG, as `planwatch run` does it. With a logical date
+    and no as_of, the night is the scheduled one of that date (its as-of month is the month before)."""
     started = datetime.now(UTC)
-    logical = started.replace(microsecond=0).isoformat()
+    logical = (logical_date or started).replace(microsecond=0).isoformat()
     proc = subprocess.run(
         [
             str(BIN / "airflow"),
@@ -115,7 +118,7 @@ def run_nightly(project: Project, airflow_home: Path, as_of: str = "2024-09") ->
             "planwatch_nightly",
             logical,
             "-c",
-            json.dumps({"as_of": as_of}),
+            json.dumps({"as_of": as_of} if as_of else {}),
         ],
         env=airflow_env(airflow_home, project),
         capture_output=True,
