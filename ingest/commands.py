@@ -162,9 +162,13 @@ def _cmd_reprocess(args: argparse.Namespace) -> int:
 
 def _cmd_withdraw(args: argparse.Namespace) -> int:
     from ingest import raw_store
+    from ingest.formats import FORMATS
 
     settings = load_settings()
     source, _ = _source(settings, args.source_id)
+    tables = FORMATS[source.format].tables
+    if tables is not None and tables.withdraw_refusal:
+        raise UsageError(f"source {source.id}: {tables.withdraw_refusal}")
     with raw_store.connect(settings.raw_db, f"planwatch sources withdraw {source.id}") as con:
         info = raw_store.withdraw(con, source.id, args.release, args.reason)
     print(

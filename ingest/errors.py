@@ -12,12 +12,29 @@ from core.errors import ConfigError, DataError, Location, PlanwatchError, Transi
 
 __all__ = [
     "FetchError",
+    "Finding",
     "Location",
     "PlanwatchError",
     "RegistryError",
     "ReleaseError",
     "TransientFetchError",
 ]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem of a release, where its sender fixes it. A format that checks a whole file (bureau
+    progress returns) reports every problem it found, not only the first, so that one reply lists them all.
+    `problem` is for the log; `message_zh` and `fix_zh` are what the sender reads."""
+
+    rule: str  # a short code naming the check, e.g. cumulative_fell
+    problem: str
+    message_zh: str
+    fix_zh: str = ""
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None  # the column letter
+    header: str | None = None  # the column's header, e.g. 累计完成值
 
 
 @dataclass
@@ -28,6 +45,7 @@ class ReleaseError(DataError):
     problem: str
     expected: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    findings: tuple[Finding, ...] = ()  # every problem found, when the format reports more than one
 
     def __str__(self) -> str:
         msg = f"[{self.where.describe()}] {self.problem}"

@@ -16,6 +16,7 @@ The rules, in one place for `planwatch sources check` and the pipeline:
 
 from __future__ import annotations
 
+import fnmatch
 import ipaddress
 import os
 import re
@@ -171,6 +172,8 @@ def url_problems(url: str, allowlist: HostAllowlist, resolver: Resolver | None =
     if parts.scheme not in HTTP_SCHEMES:
         return [f"{shown}: scheme {parts.scheme!r} is not allowed (http or https only)"]
     problems = []
+    if _WILDCARD.search(parts.path):
+        problems.append(f"{shown}: a wildcard names a drop folder, which only a file location can be")
     if parts.username is not None or parts.password is not None:
         problems.append(f"{shown}: credentials in the URL; use `credentials:` (env or airflow_conn_id)")
     secret = [k for k, _ in parse_qsl(parts.query, keep_blank_values=True) if _SECRET_PARAM.search(k)]
@@ -194,6 +197,30 @@ def url_problems(url: str, allowlist: HostAllowlist, resolver: Resolver | None =
     return problems
 
 
+_WILDCARD = re.compile(r"[*?\[]")
+
+
+def is_pattern(location: str) -> bool:
+    """A file location whose file name is a wildcard pattern (`returns/{year}-{month:02d}/*.xlsx`): a drop
+    folder, where every matching file is a release of the period (one file per bureau, for example)."""
+    return "://" not in location and bool(_WILDCARD.search(PurePosixPath(location).name))
+
+
+def expand_location(location: str, data_root: Path) -> list[str]:
+    """The files a drop-folder pattern matches now, as locations, sorted by name; none when the folder is
+    not there. Hidden and temporary files are left out; each file is confined again when it is read."""
+    pure = PurePosixPath(location.replace("\\", "/"))
+    folder = confined_path(str(pure.parent), data_root)
+    if not folder.is_dir():
+        return []
+    names = sorted(
+        p.name
+        for p in folder.iterdir()
+        if fnmatch.fnmatchcase(p.name, pure.name) and not p.name.startswith((".", "~$"))
+    )
+    return [str(pure.parent / name) if str(pure.parent) != "." else name for name in names]
+
+
 def path_problems(location: str, data_root: Path) -> list[str]:
     """Problems of a file location relative to the data root, as written and as it resolves now."""
     if location.lower().startswith("file:"):
@@ -206,6 +233,8 @@ def path_problems(location: str, data_root: Path) -> list[str]:
         return [f"{location}: an absolute path; give a path relative to the data root"]
     if ".." in pure.parts:
         return [f"{location}: '..' leaves the data root"]
+    if any(_WILDCARD.search(part) for part in pure.parts[:-1]):
+        return [f"{location}: a wildcard may stand in the file name only (a drop folder), not in a folder"]
     try:
         confined_path(location, data_root)
     except LocationRefused as exc:

@@ -31,21 +31,26 @@ from core.errors import one_line
 from ingest import raw_store
 from ingest.errors import FetchError, RegistryError, ReleaseError, TransientFetchError
 from ingest.fetch import DEFAULT_MAX_BYTES, HttpPolicy, NotPublished, fetch
+from ingest.formats import FORMATS
 from ingest.formats.base import ReleaseContext
 from ingest.formats.engine import ParsedRelease, parse_release
 from ingest.landing import Landing, ManifestEntry, delivery_date
 from ingest.locations import (
     HostAllowlist,
+    LocationRefused,
     Resolver,
     check_location,
     display_name,
+    expand_location,
+    is_pattern,
     redact,
     render_location,
     system_resolver,
 )
 from ingest.paths import IngestPaths, sweep_stale_temp
-from ingest.quarantine import quarantine, safe_reason
+from ingest.quarantine import safe_reason
 from ingest.registry import Source
+from ingest.rejection import answered_before, reject
 from ingest.sandbox import ParseSandbox, SandboxLimits
 
 if TYPE_CHECKING:
@@ -66,6 +71,9 @@ class SourceResult:
     rows_loaded: int = 0
     rejected: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    # rejected releases of a format that answers its sender (bureau progress returns): quarantined with a
+    # reply the sender acts on; the sender's to fix, not the operator's, so they do not fail the source
+    answered: list[str] = field(default_factory=list)
 
     @property
     def status(self) -> str:
@@ -203,10 +211,9 @@ def fetch_source(
     problems = check_location(source, paths.data_root, allowlist, resolver=None)
     if problems:
         raise RegistryError("; ".join(problems))
-    wanted = [(y, m, render_location(source, y, m)) for y, m in source.periods_to_fetch(as_of)]
+    wanted, missing = _wanted(source, paths, as_of)
     fetcher = _Fetcher(source, paths, http, allowlist, resolver, clock, _auth_headers(source))
     landed: list[LandedRelease] = []
-    missing: list[str] = []
     refused: list[str] = []
     transient: list[TransientFetchError] = []
     with ThreadPoolExecutor(max_workers=http.max_per_host, thread_name_prefix=f"fetch-{source.id}") as pool:
@@ -234,6 +241,26 @@ def fetch_source(
         missing=missing,
         refused=refused,
     )
+
+
+def _wanted(source: Source, paths: IngestPaths, as_of: date) -> tuple[list[tuple[int, int, str]], list[str]]:
+    """Every (year, month, location) to fetch, a drop folder's pattern expanded to the files in it now;
+    and the drop folders that hold no file yet (not published)."""
+    wanted: list[tuple[int, int, str]] = []
+    empty: list[str] = []
+    for year, month in source.periods_to_fetch(as_of):
+        location = render_location(source, year, month)
+        if not is_pattern(location):
+            wanted.append((year, month, location))
+            continue
+        try:
+            found = expand_location(location, paths.data_root)
+        except LocationRefused as exc:
+            raise RegistryError(f"source {source.id}: field location: {exc}") from exc
+        wanted += [(year, month, f) for f in found]
+        if not found:
+            empty.append(location)
+    return wanted, empty
 
 
 def _release_date(parsed: ParsedRelease, entry: ManifestEntry, landing: Landing) -> date:
@@ -292,19 +319,21 @@ def load_source(
     landing = Landing(paths.landing)
     started = datetime.now(UTC)
     with raw_store.connect(paths.raw_db) as con, ParseSandbox(limits) as sandbox:
+        raw_store.record_source(con, source, redact(source.location))
         for release in fetched.landed:
             entry = release.entry
-            if raw_store.is_loaded(con, source.id, entry.sha256):
+            if raw_store.is_loaded(con, source.id, entry.sha256) or answered_before(
+                paths, source, entry.sha256
+            ):
                 result.releases_unchanged += 1
                 continue
             try:
                 rows = _load_release(con, sandbox, landing, source, release, load_id, today)
             except ReleaseError as exc:
-                reason = safe_reason(str(exc))
-                log.error("rejected release: %s", reason)
-                landed_path = landing.path_of(entry)
-                quarantine(paths.quarantine, source.id, release.file_name, landed_path, entry.sha256, reason)
-                result.rejected.append(reason)
+                reason = reject(
+                    paths, landing.path_of(entry), sandbox, source, release.file_name, entry.sha256, exc
+                )
+                (result.answered if FORMATS[source.format].reply else result.rejected).append(reason)
                 continue
             result.releases_new += 1
             result.rows_loaded += rows
@@ -319,9 +348,9 @@ def load_source(
             releases_new=result.releases_new,
             releases_unchanged=result.releases_unchanged,
             releases_missing=result.releases_missing,
-            releases_rejected=len(result.rejected),
+            releases_rejected=len(result.rejected) + len(result.answered),
             rows_loaded=result.rows_loaded,
-            message="; ".join(result.rejected)[:4000] or None,
+            message="; ".join(result.rejected + result.answered)[:4000] or None,
         )
     return result
 

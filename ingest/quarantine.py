@@ -52,9 +52,13 @@ def safe_file_name(name: str) -> str:
     return cleaned[:120] or "release"
 
 
+def quarantine_folder(root: Path, source_id: str, sha256: str) -> Path:
+    return root / source_id / sha256[:16]
+
+
 def quarantine(root: Path, source_id: str, file_name: str, landed: Path, sha256: str, reason: str) -> Path:
     """Copy a landed release into quarantine/<source>/<sha256[:16]>/ with REASON.txt beside it."""
-    folder = root / source_id / sha256[:16]
+    folder = quarantine_folder(root, source_id, sha256)
     target = folder / safe_file_name(file_name)
     write_atomic(target, landed.read_bytes())
     write_atomic(folder / "REASON.txt", (safe_reason(reason) + "\n").encode("utf-8"))

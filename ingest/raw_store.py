@@ -8,6 +8,9 @@ Tables (written here only):
                         plain number, row, status
     release_skips       per load, the figures read but not loaded, by reason (the reconciliation)
     load_log            one row per run of a source
+    sources             the registry entry of each source as last loaded (title, bureau, format, frequency,
+                        location redacted), for the warehouse's dim_sources
+    and the tables of formats that have their own (bureau progress returns: ingest/formats/base.OwnTables)
 Views (what dbt and the expectations read; the columns of the former tables of the same names):
     releases, observations              the current loads only
     release_history, observation_history   every load, withdrawn ones included, with withdrawn_at
@@ -27,12 +30,8 @@ run, `planwatch sources load`, a failure callback) fails at once with a message 
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import json
 import logging
 import os
-import socket
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -42,11 +41,16 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pyarrow as pa
 
-from core.errors import TransientError, UsageError
+from core.errors import UsageError
 from ingest.normalise import Unit
+from ingest.raw_lock import RawStoreBusy, default_holder, exclusive
+from ingest.raw_migrate import migrate_if_needed
 
 if TYPE_CHECKING:
     from ingest.formats.engine import ParsedRelease
+    from ingest.registry import Source
+
+__all__ = ["RawStoreBusy", "ReleaseMeta", "connect", "create_schema", "first", "load_release"]
 
 log = logging.getLogger(__name__)
 MEMORY_ENV = "PLANWATCH_DUCKDB_MEMORY"
@@ -103,6 +107,15 @@ create table if not exists release_skips (
     first_row integer,
     example varchar
 );
+create table if not exists sources (
+    source_id varchar primary key,
+    title varchar not null,
+    bureau_code varchar not null,
+    format varchar not null,
+    frequency varchar not null,
+    location varchar not null,
+    recorded_at timestamptz not null
+);
 create table if not exists load_log (
     load_id varchar primary key,
     source_id varchar not null,
@@ -146,58 +159,6 @@ create or replace view observations as
     where r.withdrawn_at is null;
 """
 
-_MIGRATE = """
-insert into release_loads
-    select row_number() over (order by loaded_at, source_id, sha256), source_id, sha256, location,
-           landing_path, size_bytes, fetched_at, release_date, load_id, loaded_at, row_count, row_count, 0,
-           null, null
-    from releases;
-create temp table pw_migrate as
-    select l.release_no, o.*, dense_rank() over (
-        partition by l.release_no order by o.indicator_code, o.measure, o.unit, o.unit_raw,
-        o.unit_multiplier, o.label_raw, o.file_sheet) as series_no
-    from observations o join release_loads l using (source_id, sha256);
-insert into release_series
-    select distinct release_no, series_no, indicator_code, measure, unit, unit_raw, unit_multiplier,
-           label_raw, file_sheet
-    from pw_migrate;
-insert into observation_values
-    select release_no, series_no, region_code, period_year, period_start_month, period_end_month, value,
-           value_raw, file_row, obs_status
-    from pw_migrate;
-drop table pw_migrate;
-drop table observations;
-drop table releases;
-"""
-
-
-def migrate_if_needed(con: duckdb.DuckDBPyConnection) -> None:
-    """A raw file of the first layout (wide tables `releases`, `observations`) moves to this one, once."""
-    row = first(
-        con.execute(
-            "select count(*) from duckdb_tables() where schema_name = 'main' and table_name = 'observations'"
-        ).fetchall()
-    )
-    if not row or not row[0]:
-        return
-    con.execute("alter table observations add column if not exists obs_status varchar")
-    con.execute("begin transaction")
-    try:
-        for statement in _MIGRATE.split(";"):
-            if statement.strip():
-                con.execute(statement)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
-    row = first(con.execute("select coalesce(max(release_no), 0) + 1 from release_loads").fetchall())
-    con.execute(f"create or replace sequence release_no_seq start {int(row[0]) if row else 1}")
-    log.info("raw layer moved to per-load series and values")
-
-
-class RawStoreBusy(TransientError):
-    """Another writer holds the raw file: fails at once (no waiting), naming who holds it."""
-
 
 @dataclass(frozen=True)
 class ReleaseMeta:
@@ -216,52 +177,11 @@ def first(rows: list[Any]) -> Any:
     return rows[0] if rows else None
 
 
-def _holder_text(info: str) -> str:
-    try:
-        data = json.loads(info)
-    except ValueError:
-        return "an unknown process"
-    return f"pid {data.get('pid')} on {data.get('host')} ({data.get('holder')}) since {data.get('since')}"
-
-
-@contextlib.contextmanager
-def _exclusive(path: Path, holder: str) -> Iterator[None]:
-    lock_path = path.with_name(path.name + ".lock")
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            info = os.pread(fd, 4096, 0).decode("utf-8", "replace")
-            raise RawStoreBusy(
-                f"{path} is being written by {_holder_text(info)}; try again when it has finished"
-            ) from None
-        record = {
-            "pid": os.getpid(),
-            "host": socket.gethostname(),
-            "holder": holder,
-            "since": datetime.now(UTC).isoformat(timespec="seconds"),
-        }
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps(record).encode(), 0)
-        try:
-            yield
-        finally:
-            os.ftruncate(fd, 0)
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
-
-
-def _default_holder() -> str:
-    return " ".join(Path(a).name if i == 0 else a for i, a in enumerate(sys.argv[:4])) or "python"
-
-
 @contextlib.contextmanager
 def connect(path: Path, holder: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """The one writer connection to the raw file, under an exclusive, fail-fast lock; always closed."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with _exclusive(path, holder or _default_holder()):
+    with exclusive(path, holder or default_holder()):
         try:
             con = duckdb.connect(str(path))
         except duckdb.IOException as exc:
@@ -278,10 +198,25 @@ def connect(path: Path, holder: str | None = None) -> Iterator[duckdb.DuckDBPyCo
 
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """The raw tables and views, created or brought up to date (also on a scratch in-memory database)."""
+    """The raw tables and views, created or brought up to date (also on a scratch in-memory database),
+    and the tables of every format that has its own (ingest.formats.base.OwnTables)."""
+    from ingest.formats import FORMATS  # the formats import this module
+
     con.execute(SCHEMA)
     migrate_if_needed(con)
     con.execute(VIEWS)
+    for fmt in FORMATS.values():
+        if fmt.tables is not None:
+            con.execute(fmt.tables.ddl)
+
+
+def record_source(con: duckdb.DuckDBPyConnection, source: Source, location: str) -> None:
+    """The registry entry a load read, as the warehouse's dim_sources shows it (location redacted)."""
+    con.execute(
+        "insert or replace into sources values (?, ?, ?, ?, ?, ?, ?)",
+        [source.id, source.title, source.bureau, source.format, source.release.frequency, location,
+         datetime.now(UTC)],
+    )  # fmt: skip
 
 
 def is_loaded(con: duckdb.DuckDBPyConnection, source_id: str, sha256: str) -> bool:
@@ -315,55 +250,25 @@ def load_release(
     *,
     own_transaction: bool = True,
 ) -> int:
-    """Write one release, check it and commit, or roll back and raise; returns the figures loaded."""
-    from ingest.formats.checks import check_written  # the checks read the engine's helper tables
+    """Write one release, check it and commit, or roll back and raise; returns the figures (or, for a
+    format with tables of its own, the records) loaded."""
+    from ingest.formats.base import RecordLoad
 
     if own_transaction:
         con.execute("begin transaction")
     try:
         row = first(con.execute("select nextval('release_no_seq')").fetchall())
         release_no = int(row[0]) if row else 0
-        series = pa.table(
-            {
-                "release_no": pa.array([release_no] * len(parsed.series), pa.int32()),
-                "series_no": pa.array([s.series_no for s in parsed.series], pa.int32()),
-                "indicator_code": pa.array([s.indicator_code for s in parsed.series], pa.string()),
-                "measure": pa.array([s.measure for s in parsed.series], pa.string()),
-                "unit": pa.array([s.unit.canonical for s in parsed.series], pa.string()),
-                "unit_raw": pa.array([s.unit.raw for s in parsed.series], pa.string()),
-                "unit_multiplier": pa.array([s.unit.multiplier for s in parsed.series], pa.float64()),
-                "label_raw": pa.array([s.label_raw for s in parsed.series], pa.string()),
-                "file_sheet": pa.array([s.sheet for s in parsed.series], pa.string()),
-            }
-        )
-        con.register("pw_new_series", series)  # one bulk insert, not a statement per series
-        con.execute("insert into release_series by name select * from pw_new_series")
-        con.unregister("pw_new_series")
-        loaded = parsed.insert(con, release_no)
-        check_written(con, parsed, release_no, loaded)
-        if parsed.skips:
-            con.executemany(
-                "insert into release_skips values (?, ?, ?, ?, ?)",
-                [[release_no, s.reason, s.figures, s.first_row, s.example[:200]] for s in parsed.skips],
+        if parsed.own_tables is not None:
+            job = RecordLoad(
+                parsed.source, parsed.ctx, meta.sha256, meta.fetched_at, release_no, load_id, loaded_at
             )
-        con.execute(
-            "insert into release_loads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null, null)",
-            [
-                release_no,
-                meta.source_id,
-                meta.sha256,
-                meta.location,
-                meta.landing_path,
-                meta.size_bytes,
-                meta.fetched_at,
-                meta.release_date,
-                load_id,
-                loaded_at,
-                loaded,
-                parsed.figures_read,
-                parsed.figures_skipped,
-            ],  # fmt: skip
-        )
+            written = parsed.load_records(con, job)
+            loaded, skips = written.loaded, [(r, *v) for r, v in written.skipped.items()]
+        else:
+            loaded = _write_figures(con, parsed, release_no)
+            skips = [(s.reason, s.figures, s.first_row, s.example) for s in parsed.skips]
+        _write_load_row(con, meta, release_no, load_id, loaded_at, (parsed.figures_read, loaded), skips)
         if own_transaction:
             con.execute("commit")
     except BaseException:
@@ -374,6 +279,58 @@ def load_release(
     finally:
         parsed.close(con)
     return loaded
+
+
+def _write_figures(con: duckdb.DuckDBPyConnection, parsed: ParsedRelease, release_no: int) -> int:
+    """The release's series in one bulk insert, its figures in one INSERT ... SELECT, then the checks."""
+    from ingest.formats.checks import check_written  # the checks read the engine's helper tables
+
+    series = pa.table(
+        {
+            "release_no": pa.array([release_no] * len(parsed.series), pa.int32()),
+            "series_no": pa.array([s.series_no for s in parsed.series], pa.int32()),
+            "indicator_code": pa.array([s.indicator_code for s in parsed.series], pa.string()),
+            "measure": pa.array([s.measure for s in parsed.series], pa.string()),
+            "unit": pa.array([s.unit.canonical for s in parsed.series], pa.string()),
+            "unit_raw": pa.array([s.unit.raw for s in parsed.series], pa.string()),
+            "unit_multiplier": pa.array([s.unit.multiplier for s in parsed.series], pa.float64()),
+            "label_raw": pa.array([s.label_raw for s in parsed.series], pa.string()),
+            "file_sheet": pa.array([s.sheet for s in parsed.series], pa.string()),
+        }
+    )
+    con.register("pw_new_series", series)  # one bulk insert, not a statement per series
+    con.execute("insert into release_series by name select * from pw_new_series")
+    con.unregister("pw_new_series")
+    loaded = parsed.insert(con, release_no)
+    check_written(con, parsed, release_no, loaded)
+    return loaded
+
+
+def _write_load_row(
+    con: duckdb.DuckDBPyConnection,
+    meta: ReleaseMeta,
+    release_no: int,
+    load_id: str,
+    loaded_at: datetime,
+    counts: tuple[int, int],
+    skips: list[tuple[str, int, int | None, str]],
+) -> None:
+    """The release's skips and its release_loads row: figures (or records) read and loaded, and the
+    reconciliation read = loaded + skipped, a CHECK constraint that rejects a release that does not add up."""
+    read, loaded = counts
+    if skips:
+        con.executemany(
+            "insert into release_skips values (?, ?, ?, ?, ?)",
+            [[release_no, reason, n, row, example[:200]] for reason, n, row, example in skips],
+        )
+    skipped = sum(n for _, n, _, _ in skips)
+    con.execute(
+        "insert into release_loads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null, null)",
+        [
+            release_no, meta.source_id, meta.sha256, meta.location, meta.landing_path, meta.size_bytes,
+            meta.fetched_at, meta.release_date, load_id, loaded_at, loaded, read, skipped,
+        ],
+    )  # fmt: skip
 
 
 def current_releases(con: duckdb.DuckDBPyConnection, source_id: str) -> list[dict[str, Any]]:

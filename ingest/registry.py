@@ -16,7 +16,7 @@ import string
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, Union
 
 import yaml
 from pydantic import (
@@ -34,81 +34,11 @@ from pydantic_core.core_schema import SerializerFunctionWrapHandler
 
 from ingest.errors import RegistryError
 from ingest.formats import FORMATS
-from ingest.formats.base import Measure, Strict
+from ingest.formats.base import Strict
+from ingest.registry_fields import Credentials, IndicatorMapping, Limits, ReleaseCalendar
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 PLACEHOLDERS = ("year", "month", "quarter", "half")
-MiB = 1 << 20
-
-
-class Credentials(Strict):
-    """A reference to a secret, never the secret itself."""
-
-    airflow_conn_id: str | None = None
-    env: str | None = None
-
-    @model_validator(mode="after")
-    def _one_reference(self) -> Credentials:
-        if bool(self.airflow_conn_id) == bool(self.env):
-            raise ValueError("give exactly one of airflow_conn_id or env")
-        return self
-
-
-class ReleaseCalendar(Strict):
-    frequency: Literal["monthly", "quarterly", "half_yearly", "annual", "event"]
-    description: str = Field(description="the calendar in words, e.g. '每月15日前后发布上月数据'")
-    day_of_month: int = Field(15, ge=1, le=31, description="day of the month the release usually appears")
-    lag_months: int = Field(1, ge=0, le=12, description="months between the period end and the release")
-    first_period: str = Field(description="first period to fetch, YYYY-MM")
-    skip_months: list[int] = Field(
-        default_factory=list, description="months with no release, e.g. [1]: January comes with 1-2月"
-    )
-    freshness_warn_days: int = Field(45, ge=1)
-    freshness_error_days: int = Field(75, ge=1)
-
-    @field_validator("first_period")
-    @classmethod
-    def _yyyymm(cls, v: str) -> str:
-        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", v):
-            raise ValueError("must be YYYY-MM")
-        return v
-
-    @field_validator("skip_months")
-    @classmethod
-    def _months(cls, v: list[int]) -> list[int]:
-        if any(not 1 <= m <= 12 for m in v):
-            raise ValueError("months are 1 to 12")
-        return v
-
-
-class Limits(Strict):
-    """Bounds on one release, checked before a reader allocates (the parse worker reads these too)."""
-
-    max_bytes: int = Field(default=1024 * MiB, ge=1, description="size of one release file")
-    max_rows: int = Field(
-        default=20_000_000, ge=1, description="rows of one release (lines, sheet rows, nodes)"
-    )
-    max_columns: int = Field(default=512, ge=1, description="columns of a sheet or a CSV")
-    max_cells: int = Field(default=20_000_000, ge=1, description="rows × columns of a sheet's used range")
-    max_unzipped_bytes: int = Field(default=2048 * MiB, ge=1, description="an .xlsx inflated")
-    max_line_bytes: int = Field(default=1 * MiB, ge=1, description="one CSV line")
-    max_json_depth: int = Field(default=64, ge=2, description="nesting of a JSON document")
-
-
-class IndicatorMapping(Strict):
-    label: str = Field(description="the indicator's name as the release writes it (without the unit)")
-    code: str = Field(description="indicator_code in dbt_project/seeds/indicators.csv")
-    unit: str | None = Field(None, description="unit as published when the release does not say it")
-    measures: list[Measure] | None = Field(None, description="restrict to these measures")
-    unit_change: Literal["reject", "convert"] = Field(
-        "reject",
-        description="a release in another unit of the same kind (万元 for 亿元): reject it, or load it in "
-        "the unit it states (the multiplier converts it; the change is logged)",
-    )
-    index_base: float | None = Field(
-        None,
-        description="growth published as an index on a base (上年同期=100): growth = index - base",
-    )
 
 
 def _block_models() -> Any:
@@ -150,7 +80,7 @@ def template_problems(template: str) -> list[str]:
         if conversion:
             problems.append(f"placeholder {{{name}!{conversion}}}: conversions are not supported")
         try:
-            format(2024 if name == "year" else 1, spec or "")
+            format(1, spec or "")  # an integer format spec: any integer tells whether it is one
         except ValueError as exc:
             problems.append(f"placeholder {{{name}:{spec}}}: {exc}")
     if "{quarter" in template and "{half" in template:
@@ -172,7 +102,8 @@ class Source(Strict):
     credentials: Credentials | None = None
     limits: Limits = Field(default_factory=Limits)
     options_block: OptionsBlock
-    indicators: Annotated[list[IndicatorMapping], Field(min_length=1)]
+    # what the source's figures are; a format with tables of its own (records, not figures) takes none
+    indicators: list[IndicatorMapping] = Field(default_factory=list)
 
     @model_validator(mode="before")
     @classmethod
@@ -217,6 +148,13 @@ class Source(Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> Source:
+        records = FORMATS[self.format].tables is not None
+        if records and self.indicators:
+            raise ValueError(
+                f"format {self.format!r} loads records of its own, not indicators: drop `indicators`"
+            )
+        if not records and not self.indicators:
+            raise ValueError("field indicators: at least one indicator (the figures this source publishes)")
         by_label: dict[str, list[IndicatorMapping]] = {}
         for m in self.indicators:
             by_label.setdefault(m.label, []).append(m)
@@ -318,7 +256,8 @@ def _template_pattern(template: str) -> str:
     digits = {"year": r"(?P<year>\d{4})", "quarter": r"(?P<quarter>[1-4])", "half": r"(?P<half>[12])"}
     pattern, seen = "", set()
     for text, name, spec, _ in string.Formatter().parse(template):
-        pattern += re.escape(text)
+        # a drop folder's wildcard (*.xlsx) matches any file name
+        pattern += "".join({"*": "[^/]*", "?": "[^/]"}.get(ch, re.escape(ch)) for ch in text)
         if name and name in seen:
             pattern += f"(?P={name})"
         elif name:

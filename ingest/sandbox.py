@@ -45,7 +45,7 @@ from typing import Any, TypeVar
 import psutil
 
 from core.errors import ConfigError, Location
-from ingest.errors import ReleaseError
+from ingest.errors import Finding, ReleaseError
 from ingest.quarantine import excerpt
 
 log = logging.getLogger(__name__)
@@ -92,7 +92,8 @@ def _reply(fn: Callable[..., Any], path: str | None, args: tuple[Any, ...]) -> t
     try:
         return ("ok", fn(*args) if path is None else _call_on_file(fn, path, args))
     except ReleaseError as exc:
-        return ("release_error", asdict(exc.where), exc.problem, exc.expected)
+        details = (exc.extra, [asdict(f) for f in exc.findings])
+        return ("release_error", asdict(exc.where), exc.problem, exc.expected, details)
     except MemoryError:
         return ("memory",)
     except RecursionError:
@@ -261,7 +262,9 @@ class ParseSandbox:
         if kind == "ok":
             return reply[1]
         if kind == "release_error":
-            raise ReleaseError(Location(**reply[1]), reply[2], reply[3])
+            extra, findings = reply[4]
+            found = tuple(Finding(**f) for f in findings)
+            raise ReleaseError(Location(**reply[1]), reply[2], reply[3], extra, found)
         if kind == "memory":
             raise ReleaseError(
                 where, f"the reader needed more than {self.limits.memory_bytes >> 20} MiB ({MEMORY_ENV})"

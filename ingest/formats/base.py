@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -21,10 +21,12 @@ import pyarrow as pa
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
 from core.vocabulary import vocabulary
-from ingest.errors import ReleaseError
+from ingest.errors import Finding, ReleaseError
 from ingest.normalise import Period, Unit
 
 if TYPE_CHECKING:
+    import duckdb
+
     from ingest.registry import Source
 
 
@@ -106,6 +108,9 @@ class Cells:
     # readers that run in this process (DuckDB's CSV reader) turn the engine's errors into a located
     # ReleaseError; None for readers run in the parse worker (the callable would not cross the socket)
     explain: Callable[[Exception], ReleaseError | None] | None = None
+    # a format with tables of its own (OwnTables): what its reader found, for its loader; picklable
+    records: Any = None
+    record_count: int = 0  # records read (the reconciliation: read = loaded + skipped)
 
 
 @dataclass(frozen=True)
@@ -151,6 +156,46 @@ class SampleRelease:
     extra_columns: dict[str, dict[tuple[str, Period], str]] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class RecordLoad:
+    """What a format's own loader knows of the release it writes, inside the release's transaction."""
+
+    source: Source
+    ctx: ReleaseContext
+    sha256: str
+    fetched_at: datetime
+    release_no: int
+    load_id: str
+    loaded_at: datetime
+
+
+@dataclass(frozen=True)
+class RecordsWritten:
+    """What a format's own loader wrote: records loaded, and records read but not loaded, by reason."""
+
+    loaded: int
+    skipped: dict[str, tuple[int, int | None, str]] = field(default_factory=dict)  # reason -> n, row, example
+
+
+@dataclass(frozen=True)
+class OwnTables:
+    """A format whose releases are records for raw tables of its own, not figures of indicators (bureau
+    progress returns: one row per target, with text). Its tables are created with the raw layer's (on
+    every connect, so an empty deployment has them); its reader puts what it found in `Cells.records`, and
+    `load` writes them inside the release's transaction (raw_store.load_release), after the checks a
+    reader cannot make alone (against what is loaded already). A ReleaseError from `load` rolls the whole
+    release back, like any failed check. The release's row in release_loads is written as for any format,
+    so landing, vintages, `sources reprocess` and the load log work unchanged."""
+
+    ddl: str  # `create table if not exists ...` statements
+    load: Callable[[duckdb.DuckDBPyConnection, Any, RecordLoad], RecordsWritten]
+    # what `sources withdraw` says instead of withdrawing, when the records have a way of their own
+    withdraw_refusal: str | None = None
+
+
+# files for the sender of a rejected release (name -> bytes), written beside it in quarantine: from the
+# release's bytes, its file name, the findings and the error's extra facts; run in the parse worker
+Replier = Callable[[bytes, str, tuple[Finding, ...], dict[str, str]], dict[str, bytes]]
 Reader = Callable[[Path | bytes, "Source", ReleaseContext], Cells]
 Proposer = Callable[[bytes, Path], Proposal]
 SampleWriter = Callable[["Source", SampleRelease], bytes]
@@ -176,6 +221,8 @@ class Format:
     unit_parser: Callable[[str, Any], Unit | None] | None = None  # coded units (SDMX): text -> Unit
     check: Callable[[Source], list[str]] = _no_problems  # registry problems beyond the options model
     labels_of: Callable[[Any], list[str]] | None = None  # labels the options name (must be indicators)
+    tables: OwnTables | None = None  # records for tables of its own instead of figures (see OwnTables)
+    reply: Replier | None = None  # a reply its sender can act on, for every rejected release
 
 
 def cells_table(**columns: list[Any]) -> pa.Table:

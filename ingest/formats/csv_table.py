@@ -240,30 +240,13 @@ def propose(content: bytes, path: Path) -> Proposal:
     label_col = max(named or candidates, key=lambda c: len({r[c] for r in body}), default=None)
     if label_col is None:
         raise ReleaseError(Location("new", path.name), "no column of indicator names", "a label column")
-    columns: dict[str, str] = {}
-    for c in numeric:
-        measure = guess_measure(header[c])
-        if measure and measure not in columns.values():
-            columns[header[c]] = measure
-            if is_index(header[c]):
-                notes.append(f"column {header[c]!r} is an index (上年同期=100): set index_base: 100")
-        else:
-            notes.append(f"column {header[c]!r}: no measure guessed (or a second {measure}); left out")
+    columns = _measures_of(header, numeric, notes)
     labels: dict[str, str | None] = {}
     for r in body:
         name, unit = split_label(r[label_col])
         labels.setdefault(clean_label(name), r[unit_col].strip() if unit_col is not None else unit)
     if labels and all(u in ("%", "％") for u in labels.values()):
-        # every row is a rate: the year-to-date (or only) value column is the rate held since January; a
-        # 本月 rate beside it would repeat it in January (1月 = 1-1月), so it is left out
-        values = [h for h, m in columns.items() if m in ("ytd_value", "level", "month_value")]
-        keep = next((h for h in values if columns[h] == "ytd_value"), values[0] if values else None)
-        for h in values:
-            if h == keep:
-                columns[h] = "rate_pct"
-            else:
-                del columns[h]
-                notes.append(f"column {h!r}: a second rate column, left out (the year-to-date rate is taken)")
+        _rates_only(columns, notes)
     periods = [parse_period(r[period_col]) for r in body]
     entry = base_entry(
         path, "csv_table", frequency_of([(p.start_month, p.end_month) for p in periods]), path.stem
@@ -286,6 +269,34 @@ def propose(content: bytes, path: Path) -> Proposal:
     ]
     notes.append(f"periods from {periods[0].label} to {periods[-1].label}")
     return Proposal(entry, notes)
+
+
+def _measures_of(header: list[str], numeric: list[int], notes: list[str]) -> dict[str, str]:
+    """The numeric columns' headers read as measures; a column whose measure cannot be guessed, or a
+    second column of the same measure, is left out with a note."""
+    columns: dict[str, str] = {}
+    for c in numeric:
+        measure = guess_measure(header[c])
+        if measure and measure not in columns.values():
+            columns[header[c]] = measure
+            if is_index(header[c]):
+                notes.append(f"column {header[c]!r} is an index (上年同期=100): set index_base: 100")
+        else:
+            notes.append(f"column {header[c]!r}: no measure guessed (or a second {measure}); left out")
+    return columns
+
+
+def _rates_only(columns: dict[str, str], notes: list[str]) -> None:
+    """Every row is a rate: the year-to-date (or only) value column is the rate held since January; a
+    本月 rate beside it would repeat it in January (1月 = 1-1月), so it is left out."""
+    values = [h for h, m in columns.items() if m in ("ytd_value", "level", "month_value")]
+    keep = next((h for h in values if columns[h] == "ytd_value"), values[0] if values else None)
+    for h in values:
+        if h == keep:
+            columns[h] = "rate_pct"
+        else:
+            del columns[h]
+            notes.append(f"column {h!r}: a second rate column, left out (the year-to-date rate is taken)")
 
 
 def _style(text: str) -> str:

@@ -28,7 +28,7 @@ from core.errors import Location
 from ingest import raw_store
 from ingest.errors import ReleaseError
 from ingest.formats import FORMATS
-from ingest.formats.base import Cells, Format, ReleaseContext
+from ingest.formats.base import Cells, Format, OwnTables, RecordLoad, RecordsWritten, ReleaseContext
 from ingest.formats.resolve import NULL_KEY, Decisions, SeriesPlan, Skip, decide, null_key, series_join
 from ingest.normalise import NormaliseError, Period, parse_period
 from ingest.raw_store import first
@@ -107,12 +107,23 @@ class ParsedRelease:
             raise _explained(self.cells, exc, Location(self.source.id, self.ctx.file_name)) from exc
         return int(row[0]) if row else 0
 
+    @property
+    def own_tables(self) -> OwnTables | None:
+        """The format's own tables, when its releases are records rather than figures."""
+        return FORMATS[self.source.format].tables
+
+    def load_records(self, con: duckdb.DuckDBPyConnection, job: RecordLoad) -> RecordsWritten:
+        """Write a records release through its format's loader; the caller holds the transaction."""
+        tables = self.own_tables
+        assert tables is not None
+        return tables.load(con, self.cells.records, job)
+
     def close(self, con: duckdb.DuckDBPyConnection | None = None) -> None:
         """Drop the helper tables and temporary files (idempotent)."""
         if self.closed:
             return
         self.closed = True
-        if con is not None:
+        if con is not None and self.relation:
             _drop(con, self.tag, self.relation, self.cells.table is not None)
         remove_files(self.cells.temp_files)
 
@@ -172,6 +183,8 @@ def parse_release(
     preview): the cells and the decision tables live in it until the load.
     """
     cells = read_cells(data, source, ctx, sandbox)
+    if FORMATS[source.format].tables is not None:  # records for the format's own tables: no decisions
+        return ParsedRelease(source, ctx, cells, "", "", Decisions(), cells.record_count, cells.release_date)
     tag = uuid.uuid4().hex[:12]
     relation = f"pw_cells_{tag}"
     try:

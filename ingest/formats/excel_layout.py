@@ -90,18 +90,7 @@ def propose(content: bytes, path: Path) -> Proposal:
     header = joined_headers(rows[title_rows:first_data])
     body = [r for r in rows[first_data:] if r and r[0] and not re.match(r"^(注|说明|备注|发布)", r[0])]
     unit_column = next((i for i, h in enumerate(header) if _UNIT_HEADERS.match(h.split("|")[-1])), None)
-    columns: dict[str, str] = {}
-    for i, h in enumerate(header):
-        if i in (0, unit_column) or not h or not any(is_number(r[i]) for r in body if i < len(r)):
-            continue
-        measure = guess_measure(h)
-        if measure is None or measure in columns.values():
-            notes.append(f"column {h!r}: no measure guessed (or a second {measure}); left out")
-            continue
-        columns[_header_regex(h, header)] = measure
-        notes.append(
-            f"column {h!r} -> {measure}" + (" (an index: set index_base: 100)" if is_index(h) else "")
-        )
+    columns = _value_columns(header, body, unit_column, notes)
     indicators = []
     for r in body:
         name, unit = split_label(r[0])
@@ -124,6 +113,25 @@ def propose(content: bytes, path: Path) -> Proposal:
     entry["excel_report"] = options
     entry["indicators"] = indicators
     return Proposal(entry, notes)
+
+
+def _value_columns(
+    header: list[str], body: list[list[str]], unit_column: int | None, notes: list[str]
+) -> dict[str, str]:
+    """The columns holding numbers, each as a header pattern and the measure its header reads as."""
+    columns: dict[str, str] = {}
+    for i, h in enumerate(header):
+        if i in (0, unit_column) or not h or not any(is_number(r[i]) for r in body if i < len(r)):
+            continue
+        measure = guess_measure(h)
+        if measure is None or measure in columns.values():
+            notes.append(f"column {h!r}: no measure guessed (or a second {measure}); left out")
+            continue
+        columns[_header_regex(h, header)] = measure
+        notes.append(
+            f"column {h!r} -> {measure}" + (" (an index: set index_base: 100)" if is_index(h) else "")
+        )
+    return columns
 
 
 def _header_regex(header: str, all_headers: list[str]) -> str:
@@ -265,6 +273,10 @@ def _write_rows(ws: Any, source: Source, release: SampleRelease, opts: Any, posi
         put({0: f"发布日期:{d.year}年{d.month}月{d.day}日"})
 
 
+_STAMP = b"2024-01-01T00:00:00Z"  # year-literal: a fixed timestamp so sample files are reproducible
+_ZIP_TIME = (2024, 1, 1, 0, 0, 0)  # year-literal: a fixed timestamp so sample files are reproducible
+
+
 def deterministic_zip(data: bytes) -> bytes:
     """openpyxl stamps the current time into the zip entries and docProps; fix both for stable bytes."""
     src = zipfile.ZipFile(io.BytesIO(data))
@@ -273,8 +285,8 @@ def deterministic_zip(data: bytes) -> bytes:
         for info in src.infolist():
             payload = src.read(info.filename)
             if info.filename == "docProps/core.xml":
-                payload = re.sub(rb"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", b"2024-01-01T00:00:00Z", payload)
-            fixed = zipfile.ZipInfo(info.filename, date_time=(2024, 1, 1, 0, 0, 0))
+                payload = re.sub(rb"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", _STAMP, payload)
+            fixed = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
             fixed.compress_type = zipfile.ZIP_DEFLATED
             dst.writestr(fixed, payload)
     return out.getvalue()

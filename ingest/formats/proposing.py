@@ -4,6 +4,7 @@ release calendar from a sample's file name, and the indicator rows of a draft en
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +65,7 @@ def location_and_calendar(path: Path, frequency: str) -> tuple[str, dict[str, An
     if re.fullmatch(r"20\d{2}", folder):  # samples kept per year: the bureau folder is one level up
         folder = path.parent.parent.name
         name = "{year}/" + name
-    first = "2024-01"
+    first = f"{date.today().year}-01"  # no year in the name: from this January
     if m := re.search(r"(20\d{2})[Qq]([1-4])", name):
         location = name[: m.start()] + "{year}Q{quarter}" + name[m.end() :]
         first = f"{m.group(1)}-01"

@@ -14,6 +14,7 @@ import pytest
 
 from core.errors import UsageError
 from core.vocabulary import vocabulary
+from ingest.formats.preview import figures_of
 from ingest.registry import Source
 from publishing.sdmx import DATAFLOW, write_sdmx
 
@@ -23,14 +24,8 @@ Key = tuple[str, str, int, int, int, str]
 
 
 def read_with_planwatch(content: bytes, source: Source, file_name: str) -> list[Any]:
-    """planwatch's own SDMX reader: ingest/formats/ (one module per format) where it exists, else the former
-    ingest/parsers/ entry point; each figure has .key, .value and .unit_multiplier."""
-    try:
-        from ingest.formats.preview import figures_of
-    except ImportError:
-        from ingest.parsers.sdmx_csv import parse_sdmx_csv
-
-        return list(parse_sdmx_csv(content, source, file_name).records)
+    """planwatch's own SDMX reader (ingest/formats/sdmx_csv.py through the preview load); each figure has
+    .key, .value and .unit_multiplier."""
     return list(figures_of(content, source, file_name))
 
 

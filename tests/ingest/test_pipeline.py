@@ -243,13 +243,3 @@ def test_stale_temp_files_of_a_killed_run_are_removed_at_the_next_fetch(
         ".xlsx",
         ".xlsx",
     ]
-
-
-def test_a_raw_file_from_before_obs_status_gains_the_column(ingest_paths: IngestPaths) -> None:
-    from ingest import raw_store
-
-    with raw_store.connect(ingest_paths.raw_db) as con:
-        con.execute("alter table observations drop column obs_status")
-    with raw_store.connect(ingest_paths.raw_db) as con:
-        columns = [r[0] for r in con.execute("describe observations").fetchall()]
-    assert columns[-1] == "obs_status"
