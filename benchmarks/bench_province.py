@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench_province.py [--scales 1,10,100] [--workdir DIR] [--keep]
 
-For each scale (1x: 80 counties; samples/province/) a province is generated from the real registry and
+For each scale (1x: 90 counties; samples/province/) a province is generated from the real registry and
 catalog: every county's releases of every source, monthly from 2015 to 2024-09, in each source's own
 format, and a 2024 plan per county. Then, each step in its own interpreter as an Airflow worker runs a
 task (benchmarks/province_steps.py), with wall time, CPU time and the peak memory of its process tree:
@@ -13,9 +13,11 @@ task (benchmarks/province_steps.py), with wall time, CPU time and the peak memor
 3. an incremental night: October's releases of every source arrive; only they are loaded, dbt rebuilds
    what is downstream of raw, validation runs the changed sources' suites and the rebuilt marts;
 4. a full rebuild night on the same data (`full`): everything built, validated and published again.
-DuckDB settings come from the environment: PLANWATCH_DUCKDB_MEMORY (memory_limit of every DuckDB
-connection planwatch opens and of dbt's), PLANWATCH_DUCKDB_THREADS and PLANWATCH_DUCKDB_TEMP
-(temp_directory, for spilling). Writes artifacts/bench/province.json and prints the table.
+DuckDB settings come from the environment: PLANWATCH_DUCKDB_MEMORY (memory_limit of the raw layer's,
+validation's and dbt's DuckDB connections) and PLANWATCH_DUCKDB_THREADS; DuckDB spills past its
+memory limit to its default temporary folder beside each database file (<file>.tmp). temp_directory
+is not set in dbt's profile: dbt-duckdb sets its settings again on every new cursor, and DuckDB refuses
+to switch the temporary folder once it has been used. Writes artifacts/bench/province.json and prints the table.
 """
 
 from __future__ import annotations
@@ -40,7 +42,8 @@ import psutil
 REPO = Path(__file__).resolve().parent.parent
 STEPS = REPO / "benchmarks" / "province_steps.py"
 AS_OF, NEW_MONTH = "2024-10", "2024-10"
-MEMORY, THREADS = "3GB", "2"
+MEMORY, THREADS = "2GB", "2"
+MIN_FREE_GB = 12  # stop before the disk (shared with everything else on the machine) runs low
 
 
 @dataclass
@@ -52,9 +55,16 @@ class Measured:
     out: dict
 
 
+class OutOfDisk(Exception):
+    """Less than MIN_FREE_GB is left: the scale is reported as far as it got."""
+
+
 def measure(step: str, cmd: list[str], env: dict[str, str]) -> Measured:
     """Run one step; sample its process tree's resident memory every 50 ms; CPU time of the step and
     every process it waited for, from the OS (getrusage of children, before and after)."""
+    free = shutil.disk_usage(tempfile.gettempdir()).free
+    if free < MIN_FREE_GB * 2**30:
+        raise OutOfDisk(f"{free / 2**30:.0f} GB free before {step}")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = psutil.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -83,15 +93,14 @@ def _env(out: Path) -> dict[str, str]:
         PLANWATCH_STATE_DIR=str(out / "state"),
         PLANWATCH_DUCKDB_MEMORY=os.environ.get("PLANWATCH_DUCKDB_MEMORY", MEMORY),
         PLANWATCH_DUCKDB_THREADS=os.environ.get("PLANWATCH_DUCKDB_THREADS", THREADS),
-        PLANWATCH_DUCKDB_TEMP=os.environ.get("PLANWATCH_DUCKDB_TEMP", str(out / "state" / "duckdb_tmp")),
         PLANWATCH_UMASK="022",
+        PLANWATCH_KEEP_PUBLISHED="1",  # every kept publish is a copy of the serving file
     )
 
 
 PROFILE_SETTINGS = """      threads: "{{ env_var('PLANWATCH_DUCKDB_THREADS', '2') | as_number }}"
       settings:
         memory_limit: "{{ env_var('PLANWATCH_DUCKDB_MEMORY', '3GB') }}"
-        temp_directory: "{{ env_var('PLANWATCH_DUCKDB_TEMP') }}"
         preserve_insertion_order: false
 """
 
@@ -107,17 +116,29 @@ def _bounded_profile(home: Path) -> None:
 
 
 def _night(
-    run: str, env: dict[str, str], plan_id: str, *, full: bool = False, report: bool = True
-) -> list[Measured]:
-    def step(name: str, *extra: str) -> Measured:
-        return measure(f"{run}: {name}", [sys.executable, str(STEPS), name, run, AS_OF, *extra], env)
+    steps: list[Measured],
+    env: dict[str, str],
+    plan_id: str,
+    *,
+    run: str,
+    full: bool = False,
+    report: bool = True,
+) -> None:
+    """One night's steps, appended to `steps` as each finishes (so a stop keeps what was measured)."""
 
-    steps = [step("prepare"), step("fetch"), step("load"), step("plan", *(["--full"] if full else []))]
-    if steps[-1].out.get("build"):
-        steps += [step("dbt"), step("validate"), step("publish")]
+    def step(name: str, *extra: str) -> Measured:
+        measured = measure(f"{run}: {name}", [sys.executable, str(STEPS), name, run, AS_OF, *extra], env)
+        steps.append(measured)
+        return measured
+
+    for name in ("prepare", "fetch", "load"):
+        step(name)
+    if step("plan", *(["--full"] if full else [])).out.get("build"):
+        for name in ("dbt", "validate", "publish"):
+            step(name)
     if report:
-        steps += [step("report", "--plan", plan_id), step("query", "--plan", plan_id)]
-    return steps
+        step("report", "--plan", plan_id)
+        step("query", "--plan", plan_id)
 
 
 def _size(path: Path) -> int:
@@ -126,16 +147,24 @@ def _size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
 
 
-def one_scale(scale: int, out: Path) -> dict:
+def one_scale(scale: int, out: Path, full_night: bool) -> dict:
+    """Everything measured at one scale; as far as it got if the disk ran low (OutOfDisk)."""
     print(f"scale {scale}x in {out}", flush=True)
-    gen = measure(
-        "generate",
-        [sys.executable, "-m", "samples.province.generate", "--scale", str(scale), "--out", str(out)],
-        dict(os.environ),
-    )
+    result: dict = {"scale": scale, "first": [], "incremental": [], "full": []}
+    try:
+        _run_scale(scale, out, full_night, result)
+    except OutOfDisk as exc:
+        result["stopped"] = str(exc)
+        print(f"  stopped: {exc}", flush=True)
+    return _summarise(result, out)
+
+
+def _run_scale(scale: int, out: Path, full_night: bool, result: dict) -> None:
+    generate = [sys.executable, "-m", "samples.province.generate", "--scale", str(scale), "--out", str(out)]
+    gen = measure("generate", generate, dict(os.environ))
+    result["generate"], result["generated"] = asdict(gen), gen.out
     env = _env(out)
     _bounded_profile(out / "home")
-    Path(env["PLANWATCH_DUCKDB_TEMP"]).mkdir(parents=True, exist_ok=True)
     files = out / "files.txt"
     files.write_text(
         "\n".join(str(p) for p in sorted((out / "data").rglob("*")) if p.is_file()), encoding="utf-8"
@@ -143,16 +172,17 @@ def one_scale(scale: int, out: Path) -> dict:
     base = measure("bare DuckDB read", [sys.executable, str(STEPS), "baseline", "-", AS_OF, "--files", str(files),
                                         "--database", str(out / "baseline.duckdb")], env)  # fmt: skip
     (out / "baseline.duckdb").unlink()
+    result["baseline"] = asdict(base)
     plan_id = f"county_{_first_county()}_2024"
-    first = _night("first", env, plan_id)
-    add = measure(
-        "generate October",
-        [sys.executable, "-m", "samples.province.generate", "--scale", str(scale), "--out", str(out),
-         "--from", NEW_MONTH, "--until", NEW_MONTH, "--releases-only"],
-        dict(os.environ),
-    )  # fmt: skip
-    incremental = _night("incremental", env, plan_id)
-    full = _night("full", env, plan_id, full=True, report=False)
+    _night(result["first"], env, plan_id, run="first")
+    october = [*generate, "--from", NEW_MONTH, "--until", NEW_MONTH, "--releases-only"]
+    result["generate_october"] = asdict(measure("generate October", october, dict(os.environ)))
+    _night(result["incremental"], env, plan_id, run="incremental")
+    if full_night:
+        _night(result["full"], env, plan_id, run="full", full=True, report=False)
+
+
+def _summarise(result: dict, out: Path) -> dict:
     state = out / "state"
     sizes = {
         "release files": _size(out / "data"),
@@ -161,24 +191,31 @@ def one_scale(scale: int, out: Path) -> dict:
         "build.duckdb": _size(state / "warehouse" / "build.duckdb"),
         "planwatch.duckdb (serving)": _size(state / "warehouse" / "planwatch.duckdb"),
         "parquet exports": _size(state / "warehouse" / "parquet"),
+        "sdmx exports": _size(state / "warehouse" / "sdmx"),
     }
-    ingest = sum(m.wall_s for m in first if m.step.endswith(("fetch", "load")))
-    total = lambda night: round(sum(m.wall_s for m in night if not m.step.endswith(("report", "query"))), 1)  # noqa: E731
-    return {
-        "scale": scale,
-        "generate": asdict(gen),
-        "generated": gen.out,
-        "generate_october": asdict(add),
-        "baseline": asdict(base),
-        "ingest_over_bare_read": round(ingest / base.wall_s, 1),
-        "first": [asdict(m) for m in first],
-        "incremental": [asdict(m) for m in incremental],
-        "full": [asdict(m) for m in full],
-        "night_s": {"first": total(first), "incremental": total(incremental), "full_rebuild": total(full)},
-        "incremental_over_full": round(total(incremental) / total(full), 3),
-        "peak_mb": max(m.peak_mb for m in first + incremental + full),
-        "sizes_mb": {k: round(v / 2**20, 1) for k, v in sizes.items()},
-    }
+    result["sizes_mb"] = {k: round(v / 2**20, 1) for k, v in sizes.items()}
+    nights = {k: result[k] for k in ("first", "incremental", "full")}
+
+    def total(night: list[Measured], *, build_only: bool = False) -> float:
+        skip = ("report", "query", "prepare", "fetch", "load") if build_only else ("report", "query")
+        return round(sum(m.wall_s for m in night if not m.step.endswith(skip)), 1)
+
+    result["night_s"] = {k: total(v) for k, v in nights.items() if v}
+    if result.get("baseline"):
+        ingest = sum(m.wall_s for m in nights["first"] if m.step.endswith(("fetch", "load")))
+        result["ingest_over_bare_read"] = round(ingest / result["baseline"]["wall_s"], 1) if ingest else None
+    if nights["incremental"] and nights["first"]:
+        # with no full night measured, a full rebuild is the first night's build steps plus a night's
+        # fetch and load of nothing new (the incremental night's own fetch and load are an upper bound)
+        full = total(nights["full"]) if nights["full"] else total(nights["first"], build_only=True)
+        result["full_rebuild_s"] = full
+        result["full_rebuild_measured"] = bool(nights["full"])
+        result["incremental_over_full"] = round(total(nights["incremental"]) / full, 3)
+    measured = [m for night in nights.values() for m in night]
+    result["peak_mb"] = max((m.peak_mb for m in measured), default=None)
+    for key, night in nights.items():
+        result[key] = [asdict(m) for m in night]
+    return result
 
 
 def _first_county() -> str:
@@ -215,9 +252,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--scales", default="1,10,100", help="comma-separated multiples of 80 counties")
+    parser.add_argument("--scales", default="1,10,100", help="comma-separated multiples of 90 counties")
     parser.add_argument("--workdir", type=Path, help="where to generate (default: a temporary folder)")
     parser.add_argument("--keep", action="store_true", help="keep the generated provinces")
+    parser.add_argument(
+        "--full-night-up-to", type=int, default=10,
+        help="measure the full rebuild night at scales up to this one (above: the first night's build steps)",
+    )  # fmt: skip
     args = parser.parse_args()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="planwatch-province-"))
     results = []
@@ -226,7 +267,7 @@ def main() -> None:
             out = work / f"x{scale}"
             if out.exists():
                 shutil.rmtree(out)
-            results.append(one_scale(scale, out))
+            results.append(one_scale(scale, out, scale <= args.full_night_up_to))
             if not args.keep:
                 shutil.rmtree(out)
     finally:

@@ -28,6 +28,8 @@ RAW_KEY = [
     "release_sha256",
 ]
 RAW_COLUMNS = [*RAW_KEY, "unit", "value"]  # what the raw suites look at (validation reads only these)
+PROGRESS_COLUMNS = ["target_id", "as_of_month", "status", "status_label_zh", "status_reason"]
+PROGRESS_COLUMNS += ["time_benchmark", "completion_rate"]  # what fct_target_progress's suite looks at
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,7 @@ def _row_band(suite: gx.ExpectationSuite, name: str, ctx: SuiteContext) -> None:
 
 def fct_target_progress(ctx: SuiteContext) -> gx.ExpectationSuite:
     suite = gx.ExpectationSuite(name="fct_target_progress")
-    for column in ("target_id", "as_of_month", "status", "status_label_zh", "status_reason"):
+    for column in PROGRESS_COLUMNS[:5]:
         suite.add_expectation(gxe.ExpectColumnValuesToNotBeNull(column=column))
     suite.add_expectation(gxe.ExpectCompoundColumnsToBeUnique(column_list=["target_id", "as_of_month"]))
     suite.add_expectation(gxe.ExpectColumnValuesToBeInSet(column="status", value_set=list(ctx.statuses)))

@@ -120,22 +120,27 @@ def format_summary(record: RunRecord | None, serving_db: Path, ok: bool, elapsed
         what = "what is downstream of new data" if record.build.selection == "new_data" else "everything"
         lines.append(f"  dbt: built {what} ({record.build.nodes} nodes, {len(record.build.models)} models)")
     v = record.validation
-    lines.append(
-        f"  validation: {('passed' if v.passed else 'FAILED') + f' ({v.checks} checks)' if v else 'not run'}"
-        + (f", {v.carried} results kept for datasets that did not change" if v and v.carried else "")
-    )
+    skipped = {s.step for s in record.skipped}
+    if v is not None or "validate" not in skipped:
+        lines.append(
+            f"  validation: {('passed' if v.passed else 'FAILED') + f' ({v.checks} checks)' if v else 'not run'}"
+            + (f", {v.carried} results kept for datasets that did not change" if v and v.carried else "")
+        )
     for rep in record.reports:
         counts = ", ".join(f"{k} {n}" for k, n in rep.status_counts.items())
         lines.append(f"  plan {rep.plan_id} ({rep.plan_title}) as of {rep.as_of}: {counts}")
     if record.publish:
         lines.append(f"  serving warehouse: {serving_db} (publish {record.publish.publish_id})")
+    elif record.plan is not None and not record.plan.build and record.plan.compared_with:
+        lines.append(
+            f"  serving warehouse: {serving_db} (publish {record.plan.compared_with}, still current)"
+        )
     else:
         lines.append(f"  serving warehouse: not replaced ({serving_db})")
     for rep in record.reports:
         lines.append(f"  report {rep.plan_id}: {rep.html}")
         lines.append(f"  workbook {rep.plan_id}: {rep.xlsx}")
-    for skipped in record.skipped:
-        lines.append(f"  {skipped.step}: skipped ({skipped.reason})")
+    lines += _skipped_lines(record)
     if v and v.warnings:
         lines.append(f"  quality warnings ({len(v.warnings)}), published anyway:")
         lines += [f"    - {w[:160]}" for w in v.warnings[:5]]
@@ -143,3 +148,19 @@ def format_summary(record: RunRecord | None, serving_db: Path, ok: bool, elapsed
         lines.append("  failed steps:")
         lines += [f"    - {p[:300]}" for p in record.outcome.problems]
     return "\n".join(lines)
+
+
+STEP_ORDER = ("dbt_build", "validate", "publish", "report")
+
+
+def _skipped_lines(record: RunRecord) -> list[str]:
+    """Skipped steps, one line per reason; the night's "nothing new" reason is said once, at the top."""
+    nothing_new = record.plan.reasons[0] if record.plan is not None and not record.plan.build else None
+    by_reason: dict[str, list[str]] = {}
+    for part in record.skipped:
+        by_reason.setdefault(part.reason, []).append(part.step)
+    lines = []
+    for reason, steps in by_reason.items():
+        steps.sort(key=lambda s: STEP_ORDER.index(s) if s in STEP_ORDER else len(STEP_ORDER))
+        lines.append(f"  skipped {', '.join(steps)}: {'nothing new' if reason == nothing_new else reason}")
+    return lines

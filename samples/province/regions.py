@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-COUNTIES_PER_SCALE = 80  # 1x: a province's counties; 100x: 8,000 (about the counties of all China x3)
+COUNTIES_PER_SCALE = 90  # 1x: a province's counties; 100x: 9,000 (three times the counties of China)
 _PROVINCES: tuple[int, ...] = (11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44)
 _PROVINCES += (45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65)
 

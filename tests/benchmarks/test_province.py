@@ -1,6 +1,6 @@
 """The province generator: made from the real registry and catalog, and read by the real ingest.
 
-Two months of a 1x province (80 counties) go through ingest exactly as the nightly loads them; the
+Two months of a 1x province (90 counties) go through ingest exactly as the nightly loads them; the
 whole pipeline at scale is benchmarks/bench_province.py's job (`make bench`), not this test's.
 """
 
