@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import logging
 from datetime import date
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from core.errors import ConfigError
 from ingest.formats import FORMATS
 from ingest.registry import Source, load_registry
-from samples.sources import GENERATORS
+from samples.sources import FILE_GENERATORS, GENERATORS
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +29,20 @@ def _write(path: Path, content: bytes, written: list[Path]) -> None:
     written.append(path)
 
 
+def source_files(source: Source, out_dir: Path, as_of: date, seed: int, written: list[Path]) -> None:
+    """A drop folder's files for every period up to as_of, each into the period's folder."""
+    generator = FILE_GENERATORS[source.id]
+    for year, month in source.periods_to_fetch(as_of):
+        folder = out_dir / PurePosixPath(source.location_for(year, month)).parent
+        for name, content in generator(source, year, month, seed).items():
+            _write(folder / name, content, written)
+
+
 def source_releases(source: Source, out_dir: Path, as_of: date, seed: int, written: list[Path]) -> None:
     """Every release the source's calendar names up to as_of, written where its location says."""
+    if source.id in FILE_GENERATORS:
+        source_files(source, out_dir, as_of, seed, written)
+        return
     generator = GENERATORS.get(source.id)
     if generator is None:
         raise ConfigError(f"source {source.id}: no sample generator in samples/sources/")
@@ -48,10 +60,12 @@ def source_releases(source: Source, out_dir: Path, as_of: date, seed: int, writt
         _write(out_dir / source.location_for(year, month), fmt.write_sample(source, release), written)
 
 
-# The bundled samples: 2023-01 to 2025-03, so the 2024 plan can be closed with December figures and the
-# 2025 plan demonstrated (the demo's as-of month, config/settings.yml, is a month within them).
+# The bundled samples: to 2025-03 (from 2023-01; from 2021-01 for the sources with a seasonal benchmark,
+# which needs three full years), so the 2024 plan can be closed with December figures and the 2025 plan
+# demonstrated (the demo's as-of month, config/settings.yml, is a month within them). Bureau progress
+# returns start with the 2024 plan.
 SAMPLE_END = (2025, 3)
-FIRST_YEAR, LAST_YEAR = 2023, 2025
+FIRST_YEAR, LAST_YEAR = 2021, 2025
 
 
 def generate(
@@ -69,7 +83,7 @@ def generate(
     as_of = date(as_of_year, as_of_month, 1)
     written: list[Path] = []
     for source in load_registry(sources_dir).values():
-        if source.id in GENERATORS:
+        if source.id in GENERATORS or source.id in FILE_GENERATORS:
             source_releases(source, out_dir, as_of, seed, written)
         else:
             log.info("source %s has no sample generator; no sample releases written for it", source.id)

@@ -2,6 +2,10 @@
 
 Each module knows one bureau's numbers (levels, growth, revisions, batches) and nothing about layout: the
 source's registry entry and its format's sample writer lay the figures out (samples/generate.py).
+
+A source whose location is a drop folder (a wildcard: one file per bureau) or whose files are records
+rather than figures (bureau progress returns and the office's review log) has a file generator instead:
+(source, year, month, seed) -> {file name: bytes} for the period's folder.
 """
 
 from __future__ import annotations
@@ -9,8 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ingest.formats.base import SampleRelease
+from ingest.registry import Source
 from samples.sources import (
     agriculture_quarterly_report,
+    bureau_progress_returns,
+    bureau_return_reviews,
     commerce_foreign_investment,
     culture_tourism_sdmx,
     ecology_environment_monthly,
@@ -24,6 +31,7 @@ from samples.sources import (
 )
 
 Generator = Callable[[int, int, int], SampleRelease | None]
+FileGenerator = Callable[[Source, int, int, int], dict[str, bytes]]
 
 GENERATORS: dict[str, Generator] = {
     m.SOURCE_ID: m.release
@@ -40,4 +48,8 @@ GENERATORS: dict[str, Generator] = {
         stats_monthly_report,
         transport_road_safety,
     )
+}
+
+FILE_GENERATORS: dict[str, FileGenerator] = {
+    m.SOURCE_ID: m.files for m in (bureau_progress_returns, bureau_return_reviews)
 }

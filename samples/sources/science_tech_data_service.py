@@ -1,6 +1,7 @@
 """区科技局 数据服务 (NBS JSON shape, no region): 1-2月 to 1-m月 of one year in each monthly file.
 
-高新技术企业 are recognised in batches late in the year: the count stays flat until a batch is announced.
+高新技术企业 are recognised in two batches, announced in November and December as
+dbt_project/seeds/config/batch_schedules.csv declares: the count stays 0 until November.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from samples.shapes import BACK_LOADED, month_of
 
 SOURCE_ID = "science_tech_data_service"
 HITECH_BATCHES: dict[int, dict[int, int]] = {
-    2023: {10: 41, 11: 92, 12: 118},
-    2024: {10: 38, 11: 87, 12: 121},
-    2025: {10: 45, 11: 96, 12: 126},
+    2023: {11: 57, 12: 118},
+    2024: {11: 62, 12: 121},
+    2025: {11: 64, 12: 126},
 }
 TECH_LOANS = {2023: 3.55, 2024: 3.62, 2025: 3.9}  # 亿元 issued in the year
 

@@ -24,11 +24,11 @@ def test_sources_load_shows_what_it_loaded_and_what_no_target_reads(project: Pro
     run = planwatch(project, "sources", "load", "stats_monthly_report", "--as-of", "2024-03")
     assert run.returncode == 0, run.stderr
     out = run.stdout
-    assert "stats_monthly_report: loaded; 13 new releases" in out
+    assert "stats_monthly_report: loaded; 35 new releases" in out
     assert "industrial_value_added" in out and "ytd_value" in out and "2024 01..02 - 01..03" in out
     assert "loaded, used by no target: industrial_investment ytd_value" in out
     again = planwatch(project, "sources", "load", "stats_monthly_report", "--as-of", "2024-03")
-    assert "0 new releases, 13 unchanged" in again.stdout
+    assert "0 new releases, 35 unchanged" in again.stdout
 
 
 def test_sources_load_of_an_unknown_source_is_one_line(project: Project) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from datetime import date
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from ingest.paths import IngestPaths
 from ingest.pipeline import ingest_source
 from ingest.registry import load_registry
 from samples.generate import generate, sample_release
-from samples.sources import GENERATORS
+from samples.sources import FILE_GENERATORS, GENERATORS
 from tests.conftest import REPO, SAMPLES
 
 REGISTRY = load_registry(REPO / "config" / "sources")
@@ -25,8 +26,9 @@ def figures(source_id: str, rel: str):  # noqa: ANN201
     return read_preview(path.read_bytes(), REGISTRY[source_id], path.name, today=LATER).figures
 
 
-def test_every_source_in_the_registry_has_a_figures_generator() -> None:
-    assert set(GENERATORS) == set(REGISTRY)
+def test_every_source_in_the_registry_has_a_figures_or_a_files_generator() -> None:
+    assert set(GENERATORS) | set(FILE_GENERATORS) == set(REGISTRY)
+    assert not set(GENERATORS) & set(FILE_GENERATORS)
 
 
 def test_the_bundled_samples_run_from_2023_01_to_2025_03() -> None:
@@ -78,14 +80,38 @@ def test_the_patents_base_fits_5900_with_nine_percent() -> None:
     assert base is not None and base * 1.09 == pytest.approx(5900, rel=0.01)
 
 
-def test_high_tech_firms_of_2024_arrive_in_batches_from_october() -> None:
-    """Issue 12: there were no 2024 高企 batches."""
+def test_high_tech_firms_of_2024_arrive_in_the_batches_the_schedule_declares() -> None:
+    """Issue 12: there were no 2024 高企 batches; batch_schedules.csv puts them in November and December."""
     counts = {
         m: next(f.value for f in figures("science_tech_data_service", f"science_tech/2024/kjj_2024{m:02d}.json")
                 if f.indicator_code == "hitech_firms_new" and f.period_end_month == m)
-        for m in (9, 10, 12)
+        for m in (9, 10, 11, 12)
     }  # fmt: skip
-    assert counts == {9: 0.0, 10: 38.0, 12: 121.0}
+    assert counts == {9: 0.0, 10: 0.0, 11: 62.0, 12: 121.0}
+    with (REPO / "dbt_project/seeds/config/batch_schedules.csv").open(encoding="utf-8") as fh:
+        batches = [r for r in csv.DictReader(fh) if r["indicator_code"] == "hitech_firms_new"]
+    assert [int(r["month"]) for r in batches] == [11, 12]
+    assert counts[11] / counts[12] >= float(batches[0]["cumulative_share"])  # the first batch is on schedule
+
+
+@pytest.mark.parametrize(
+    ("source_id", "rel", "code"),
+    [
+        ("stats_monthly_report", "stats/{y}/tjyb_{y}12.xlsx", "industrial_tech_investment"),
+        ("agriculture_quarterly_report", "agriculture/{y}/nyqk_{y}12.xlsx", "grain_output"),
+        ("agriculture_quarterly_report", "agriculture/{y}/nyqk_{y}12.xlsx", "grain_sown_area"),
+        ("agriculture_quarterly_report", "agriculture/{y}/nyqk_{y}12.xlsx", "vegetable_output"),
+    ],
+)
+def test_seasonal_indicators_have_three_full_years_before_the_2024_plan(
+    source_id: str, rel: str, code: str
+) -> None:
+    """The seasonal benchmark needs seasonal_min_years (3) full years: 2021, 2022 and 2023 for 2024."""
+    for year in (2021, 2022, 2023):
+        found = figures(source_id, rel.format(y=year))
+        full_year = [f for f in found if f.indicator_code == code and f.measure == "ytd_value"
+                     and (f.period_start_month, f.period_end_month) == (1, 12)]  # fmt: skip
+        assert len(full_year) == 1 and full_year[0].value and full_year[0].value > 0, (code, year)
 
 
 @pytest.mark.parametrize(("year", "month"), [(2024, 1), (2024, 11), (2025, 7)])
