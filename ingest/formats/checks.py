@@ -98,7 +98,7 @@ def _in_bounds(con: duckdb.DuckDBPyConnection, parsed: ParsedRelease, release_no
             from observation_values o join pw_series_{parsed.tag} s using (series_no)
             where o.release_no = ? and o.value is not null
               and (not isfinite(o.value * s.multiplier) or o.value < s.lo or o.value > s.hi)
-            order by o.file_row limit 1""",
+            order by o.file_row, o.series_no limit 1""",
             [release_no],
         ).fetchall()
     )

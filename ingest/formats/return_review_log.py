@@ -135,9 +135,10 @@ def read(data: Path | bytes, source: Source, ctx: ReleaseContext) -> Cells:
 
 
 def _line(n: int, row: list[str], index: dict[str, int | None], ctx: ReleaseContext) -> ReviewLine:
-    def cell(role: str) -> str:
+    def cell(role: str) -> str:  # matched fields in NFKC; a reason and a name kept as written (，not ,)
         i = index[role]
-        return nfkc(row[i]) if i is not None and i < len(row) else ""
+        text = row[i].strip() if i is not None and i < len(row) else ""
+        return text if role in ("reason", "reviewer") else nfkc(text)
 
     bureaus = load_catalog().bureaus
     named = cell("bureau")

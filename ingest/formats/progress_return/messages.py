@@ -38,8 +38,8 @@ RULES: dict[str, tuple[str, str, str]] = {
         "请使用本年度计划的填报表",
     ),
     "header_changed": (
-        "column {column} is headed {found!r}, expected {expected!r}",
-        "第{column}列的标题被改动（现为“{found}”，应为“{expected}”）",
+        "column {letter} is headed {found!r}, expected {expected!r}",
+        "第{letter}列的标题被改动（现为“{found}”，应为“{expected}”）",
         "请不要增删或移动列，使用原表填写",
     ),
     "error_cell": (
@@ -93,8 +93,8 @@ RULES: dict[str, tuple[str, str, str]] = {
         "请使用本年度计划的填报表",
     ),
     "target_twice": (
-        "target {target} appears twice (rows {first} and {row})",
-        "目标{target}重复出现（第{first}行和第{row}行）",
+        "target {target} appears twice (rows {first} and {again})",
+        "目标{target}重复出现（第{first}行和第{again}行）",
         "请删除重复的行",
     ),
     "nothing_filled": (

@@ -106,6 +106,7 @@ def _headers_changed(sheet: list[list[Any]]) -> list[Finding]:
                     row=L.HEADER_ROW,
                     column=L.letter(column.key),
                     header=column.header,
+                    letter=L.letter(column.key),
                     found="" if text is None else str(text),
                     expected=column.header,
                 )

@@ -174,7 +174,7 @@ def _target(
         return None
     if target_id in seen:
         out.append(
-            finding("target_twice", target=target_id, first=seen[target_id], row=raw.file_row, **where)
+            finding("target_twice", target=target_id, first=seen[target_id], again=raw.file_row, **where)
         )
         return None
     seen[target_id] = raw.file_row
