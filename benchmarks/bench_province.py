@@ -72,6 +72,12 @@ def measure(step: str, cmd: list[str], env: dict[str, str]) -> Measured:
     while proc.poll() is None:
         with contextlib.suppress(psutil.Error):
             peak = max(peak, sum(p.memory_info().rss for p in [proc, *proc.children(recursive=True)]))
+        if shutil.disk_usage(tempfile.gettempdir()).free < MIN_FREE_GB * 2**30 // 2:
+            for p in [*proc.children(recursive=True), proc]:
+                with contextlib.suppress(psutil.Error):
+                    p.kill()
+            proc.wait()
+            raise OutOfDisk(f"less than {MIN_FREE_GB // 2} GB free during {step}: stopped it")
         time.sleep(0.05)
     stdout, stderr = proc.communicate()
     wall = time.perf_counter() - start

@@ -5,7 +5,7 @@ benchmark (bench_province.py) times each and reads its peak memory from outside.
 
 Steps call the same functions the DAG's tasks call (planwatch.nightly, planwatch.incremental); `dbt`
 runs `dbt build` in-process through dbtRunner with the flags cosmos gives it (unit tests excluded, the
-night's selector, partial parse kept between runs) and records the build as the DAG's callback does.
+night's selection, partial parse kept between runs) and records the build as the DAG's callback does.
 Prints one JSON line with what the step found.
 """
 
@@ -25,7 +25,7 @@ def dbt_build(run_id: str, as_of: str) -> dict[str, Any]:
 
     from core.settings import load_settings
     from planwatch.dbt_runtime import dbt_env
-    from planwatch.incremental import NEW_DATA_SELECTOR, InputsStore, record_build
+    from planwatch.incremental import InputsStore, record_build
     from planwatch.runs import RunStore
 
     settings = load_settings()
@@ -47,8 +47,8 @@ def dbt_build(run_id: str, as_of: str) -> dict[str, Any]:
         "--exclude-resource-type",
         "unit_test",
     ]
-    if plan is not None and plan.selection == "new_data":
-        args += ["--selector", NEW_DATA_SELECTOR]
+    if plan is not None and plan.dbt_select:
+        args += ["--select", *plan.dbt_select.split()]
     dbtRunner().invoke(args)
     record_build(str(run_dir), context={"run_id": run_id})
     build = RunStore(settings.runs_dir).load(run_id).build

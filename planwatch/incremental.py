@@ -5,15 +5,17 @@ publish being served:
 - the same: nothing new. dbt, validation and publish are skipped with the reason, and so is the report
   when the reports of that publish are still on disk;
 - only raw loads differ, and the last successful dbt build was made of the same catalog, project,
-  configuration and as-of month: dbt rebuilds what is downstream of the raw sources (the selector
-  NEW_DATA_SELECTOR in dbt_project/selectors.yml), validation runs the raw suites of the sources that
-  changed and the suites of the marts that were rebuilt, and keeps the other results of the publish;
+  configuration and as-of month: dbt rebuilds what is downstream of the raw tables that changed
+  (`source:*.observations+ source:*.releases+` on a night of new statistics; a format with tables of
+  its own, such as bureau progress returns, selects those), validation runs the raw suites of the
+  sources that changed and the suites of the marts that were rebuilt, and keeps the publish's other
+  results;
 - anything else (or `full`, or no fingerprint to compare with): everything is built and validated.
 
 Why selection by source and not dbt's state:modified: a night's change is new data, which dbt's state
-comparison does not see; the raw layer is one dbt source for every bureau, so "downstream of what changed"
-is everything downstream of raw. What that saves is the seeds and the catalog models and their tests
-(benchmarks/README.md has the measurements).
+comparison does not see. Every statistics bureau's figures reach dbt through the same raw views, so a
+night of new statistics rebuilds what is downstream of them; it keeps the seeds, the catalog models and
+the progress-return models and their tests (benchmarks/README.md has the measurements).
 
 State, under <state>/incremental/:
     published/<publish id>.json   the fingerprint a publish was built from, and the reports written of it
@@ -27,6 +29,7 @@ import json
 import logging
 import os
 import tempfile
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -34,12 +37,19 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from core.errors import ConfigError
 from core.settings import Settings, load_settings
-from planwatch.fingerprint import Fingerprint, changed_sources, describe_changes, night_fingerprint
+from planwatch.fingerprint import (
+    Fingerprint,
+    RawFingerprint,
+    changed_sources,
+    describe_changes,
+    night_fingerprint,
+)
 from planwatch.runs import BuildOutcome, NightPlan, RunStore, StepSkipped
 
 log = logging.getLogger(__name__)
 
-NEW_DATA_SELECTOR = "nightly_new_data"  # dbt_project/selectors.yml: everything downstream of raw
+FIGURE_TABLES = ("observations", "releases")  # the raw views every figure-format release reaches dbt by
+RELEASE_TABLES = ("releases",)  # what a release of a format with tables of its own adds beside them
 _OK_STATUSES = {"success", "pass", "warn", "no-op"}
 
 
@@ -128,6 +138,22 @@ class InputsStore:
         (self.root / "last_build.json").unlink(missing_ok=True)
 
 
+def changed_tables(
+    before: RawFingerprint, after: RawFingerprint, figure_sources: Collection[str] | None
+) -> list[str]:
+    """The raw tables (dbt sources) whose contents changed: the figure views for a source whose releases
+    are figures (all sources when `figure_sources` is None), and every other raw table whose rows changed
+    (a format's own tables)."""
+    tables: set[str] = set()
+    for source_id in changed_sources(before, after):
+        figures = figure_sources is None or source_id in figure_sources
+        tables |= set(FIGURE_TABLES if figures else RELEASE_TABLES)
+    tables |= {
+        t for t in set(before.tables) | set(after.tables) if before.tables.get(t) != after.tables.get(t)
+    }
+    return sorted(tables)
+
+
 def decide(
     current: Fingerprint,
     served: PublishedInputs | None,
@@ -135,6 +161,7 @@ def decide(
     *,
     full: bool = False,
     plan_id: str | None = None,
+    figure_sources: Collection[str] | None = None,
 ) -> NightPlan:
     """Build or skip, and what to build: see the module's docstring."""
     compared = served.publish_id if served else None
@@ -156,14 +183,20 @@ def decide(
             build=False, reasons=[reason], fingerprint=current, compared_with=compared,
             report=not served.reports_on_disk(plan_id),
         )  # fmt: skip
-    reuse = last_build is not None and current.raw is not None and last_build.same_build_inputs(current)
+    tables: list[str] = []
+    if last_build is not None and last_build.raw and current.raw and last_build.same_build_inputs(current):
+        tables = changed_tables(last_build.raw, current.raw, figure_sources)
     changed = None
-    if reuse and served.fingerprint.raw is not None and served.fingerprint.same_build_inputs(current):
+    if tables and served.fingerprint.raw is not None and served.fingerprint.same_build_inputs(current):
         assert current.raw is not None
         changed = changed_sources(served.fingerprint.raw, current.raw)
+    if not tables:  # nothing to reuse, or nothing new since the last build: build everything
+        return NightPlan(
+            build=True, selection="full", reasons=changes, fingerprint=current, compared_with=compared
+        )
     return NightPlan(
-        build=True, selection="new_data" if reuse else "full", reasons=changes, fingerprint=current,
-        compared_with=compared, changed_sources=changed,
+        build=True, selection="new_data", reasons=changes, fingerprint=current, compared_with=compared,
+        changed_sources=changed, dbt_select=" ".join(f"source:*.{t}+" for t in tables),
     )  # fmt: skip
 
 
@@ -171,6 +204,8 @@ def plan_night(
     run_id: str, settings: Settings | None = None, *, full: bool = False, plan_id: str | None = None
 ) -> NightPlan:
     """The nightly step after loading: decide, record the plan, and record every step it skips."""
+    from ingest.formats import FORMATS
+    from ingest.registry import load_registry
     from publishing.publish import current_publish_id
 
     settings = settings or load_settings()
@@ -182,7 +217,9 @@ def plan_night(
     inputs = InputsStore.of(settings)
     served = inputs.published(current_publish_id(settings.serving_db, settings.published_dir))
     last_build = inputs.last_build() if settings.build_db.exists() else None
-    plan = decide(current, served, last_build, full=full, plan_id=plan_id)
+    registry = load_registry(settings.sources_dir)
+    figures = {sid for sid, s in registry.items() if FORMATS[s.format].tables is None}
+    plan = decide(current, served, last_build, full=full, plan_id=plan_id, figure_sources=figures)
     runs.plan(run_id, plan)
     if plan.build:
         log.info("building (%s): %s", plan.selection, "; ".join(plan.reasons))
@@ -202,9 +239,9 @@ def choose_nodes(context: Any, operator: Any) -> None:
     settings = load_settings()
     plan = RunStore(settings.runs_dir).load(str(context["run_id"])).plan
     InputsStore.of(settings).forget_build()
-    if plan is not None and plan.selection == "new_data":
-        operator.selector = NEW_DATA_SELECTOR
-        log.info("dbt rebuilds what is downstream of the raw sources (selector %s)", NEW_DATA_SELECTOR)
+    if plan is not None and plan.dbt_select:
+        operator.select = plan.dbt_select
+        log.info("dbt rebuilds what is downstream of what changed: %s", plan.dbt_select)
     else:
         log.info("dbt builds the whole project")
 

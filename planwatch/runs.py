@@ -70,6 +70,9 @@ class NightPlan(_Part):
 
     build: bool
     selection: Literal["full", "new_data"] | None = None  # what dbt rebuilds, when it builds
+    dbt_select: str | None = (
+        None  # new data: dbt's --select of what is downstream of the raw tables that changed
+    )
     reasons: list[str] = Field(default_factory=list)  # what changed, or why nothing needs building
     fingerprint: Fingerprint
     compared_with: str | None = None  # the publish id of the serving warehouse it was compared with

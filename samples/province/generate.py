@@ -20,7 +20,7 @@ from pathlib import Path
 
 from core.settings import parse_month
 from ingest.formats import FORMATS
-from ingest.registry import load_registry
+from ingest.registry import Source, load_registry
 from samples.province.catalog import write_catalog
 from samples.province.figures import release, template
 from samples.province.regions import regions
@@ -49,14 +49,22 @@ def make_home(out: Path, scale: int, repo: Path = REPO) -> Province:
     shutil.copytree(repo / "dags", home / "dags", ignore=shutil.ignore_patterns("__pycache__"))
     (home / "pyproject.toml").write_text((repo / "pyproject.toml").read_text(encoding="utf-8"))
     counties = regions(scale)
-    real = load_registry(repo / "config" / "sources")
+    real = figure_sources(load_registry(repo / "config" / "sources"))
     entries = {
         sid: province_entry(e, template(real[sid]))
         for sid, e in real_entries(repo / "config" / "sources").items()
+        if sid in real
     }
     write_entries(entries, home / "config" / "sources")
     targets = write_catalog(home / "dbt_project" / "seeds", counties)
     return Province(home, out / "data", scale, len(counties), targets)
+
+
+def figure_sources(sources: dict[str, Source]) -> dict[str, Source]:
+    """The sources whose releases are indicator figures. Bureau progress returns (formats with raw tables
+    of their own) are left out: a county's returns are one row per target a month, far fewer than its
+    figures, and their shape is the returns format's own (see ingest/formats/progress_return)."""
+    return {sid: s for sid, s in sources.items() if FORMATS[s.format].tables is None}
 
 
 def months(first: str, last: str) -> list[tuple[int, int]]:

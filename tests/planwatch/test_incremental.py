@@ -132,8 +132,29 @@ def test_the_same_inputs_skip_the_build_and_say_why(tmp_path: Path) -> None:
 def test_new_data_rebuilds_downstream_of_raw_and_revalidates_the_source_that_changed() -> None:
     plan = decide(_fp(digest="b"), _served(_fp()), _fp())
     assert plan.build and plan.selection == "new_data"
+    assert plan.dbt_select == "source:*.observations+ source:*.releases+"
     assert plan.changed_sources == ["stats_monthly_report"]
     assert plan.reasons == ["source stats_monthly_report: releases replaced"]
+
+
+def test_new_progress_returns_rebuild_what_is_downstream_of_their_own_tables() -> None:
+    """A format with raw tables of its own (bureau progress returns): its tables, not the figures."""
+    before = _fp()
+    assert before.raw is not None
+    raw = before.raw.model_copy(
+        update={
+            "sources": before.raw.sources | {"returns_fgw": SourceLoads(current=2, withdrawn=0, digest="r2")},
+            "tables": {"progress_returns": 2, "progress_return_rows": 40, "sources": 12},
+        }
+    )
+    served = _served(
+        before.model_copy(update={"raw": before.raw.model_copy(update={"tables": {"sources": 12}})})
+    )
+    current = before.model_copy(update={"raw": raw})
+    plan = decide(current, served, served.fingerprint, figure_sources={"stats_monthly_report"})
+    assert plan.selection == "new_data"
+    assert plan.dbt_select == "source:*.progress_return_rows+ source:*.progress_returns+ source:*.releases+"
+    assert plan.changed_sources == ["returns_fgw"]
 
 
 @pytest.mark.parametrize(
@@ -158,6 +179,8 @@ def test_a_build_after_a_failed_validation_revalidates_everything() -> None:
     """The last good build had a new catalog that failed validation: the serving warehouse is older."""
     plan = decide(_fp(digest="b", catalog="c2"), _served(_fp()), _fp(catalog="c2"))
     assert plan.selection == "new_data" and plan.changed_sources is None
+    # and with nothing new since that build, everything is built again
+    assert decide(_fp(catalog="c2"), _served(_fp()), _fp(catalog="c2")).selection == "full"
 
 
 def test_no_fingerprint_to_compare_with_or_a_full_run_builds_everything() -> None:
