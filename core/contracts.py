@@ -20,6 +20,7 @@ TARGET_PROGRESS = "marts.fct_target_progress"
 SECTION_SUMMARY = "marts.fct_section_summary"
 BUREAU_SUMMARY = "marts.fct_bureau_summary"
 PLANS = "marts.dim_plans"
+RETURN_VINTAGES = "marts.fct_target_return_vintages"  # every accepted version of a bureau's figure
 STATUS_RULES = "config.status_rules"
 
 # the quality table publishing writes into the serving file

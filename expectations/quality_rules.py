@@ -142,12 +142,20 @@ def _modified_zscore(con: duckdb.DuckDBPyConnection, rule: Rule, **_: object) ->
     ).fetchall()
 
 
+def figure_sources(sources: dict[str, Source]) -> list[Source]:
+    """Sources whose releases are figures in `observations`. A format with tables of its own (bureau
+    progress returns, the office's review log) is judged by its own rules (return_timeliness)."""
+    from ingest.formats import FORMATS
+
+    return [s for s in sources.values() if FORMATS[s.format].tables is None]
+
+
 def _completeness(
     con: duckdb.DuckDBPyConnection, rule: Rule, *, sources: dict[str, Source], as_of: date, **_: object
 ) -> list[tuple]:
     """Monthly sources: every month of the as-of year up to the as-of month (1-2月 as one) has data."""
     failing = []
-    for source in sources.values():
+    for source in figure_sources(sources):
         if source.release.frequency != "monthly":
             continue
         have = {
@@ -176,7 +184,7 @@ def _timeliness(
 ) -> list[tuple]:
     """The release for the as-of period arrived within freshness_warn_days of its calendar date."""
     failing = []
-    for source in sources.values():
+    for source in figure_sources(sources):
         cal = source.release
         if cal.frequency != "monthly":
             continue
@@ -251,7 +259,7 @@ def source_freshness(
         ).fetchall()
     )
     out = []
-    for source in sources.values():
+    for source in figure_sources(sources):
         reference = source.expected_release_date(as_of.year, as_of.month)
         released, period = rows.get(source.id, (None, None))
         if released is None:

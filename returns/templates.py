@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 
 import duckdb
 
+from core.contracts import RETURN_VINTAGES
 from core.errors import UsageError
 from core.settings import Settings
 from ingest.formats.progress_return import options_of
@@ -28,7 +29,6 @@ from returns.calendar import WorkCalendar, load_calendar
 log = logging.getLogger(__name__)
 
 # the accepted versions of bureaus' figures in the published warehouse (dbt: marts/returns)
-RETURN_VINTAGES = "marts.fct_target_return_vintages"
 
 
 @dataclass(frozen=True)
