@@ -42,7 +42,7 @@ import psutil
 REPO = Path(__file__).resolve().parent.parent
 STEPS = REPO / "benchmarks" / "province_steps.py"
 AS_OF, NEW_MONTH = "2024-10", "2024-10"
-MEMORY, THREADS = "2GB", "2"
+MEMORY, THREADS = "3GB", "2"
 MIN_FREE_GB = 12  # stop before the disk (shared with everything else on the machine) runs low
 
 
@@ -55,8 +55,8 @@ class Measured:
     out: dict
 
 
-class OutOfDisk(Exception):
-    """Less than MIN_FREE_GB is left: the scale is reported as far as it got."""
+class Stopped(Exception):
+    """A step failed (out of memory, say) or the disk ran low: the scale is reported as far as it got."""
 
 
 def measure(step: str, cmd: list[str], env: dict[str, str]) -> Measured:
@@ -64,7 +64,7 @@ def measure(step: str, cmd: list[str], env: dict[str, str]) -> Measured:
     every process it waited for, from the OS (getrusage of children, before and after)."""
     free = shutil.disk_usage(tempfile.gettempdir()).free
     if free < MIN_FREE_GB * 2**30:
-        raise OutOfDisk(f"{free / 2**30:.0f} GB free before {step}")
+        raise Stopped(f"{free / 2**30:.0f} GB free before {step}")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = psutil.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -77,14 +77,16 @@ def measure(step: str, cmd: list[str], env: dict[str, str]) -> Measured:
                 with contextlib.suppress(psutil.Error):
                     p.kill()
             proc.wait()
-            raise OutOfDisk(f"less than {MIN_FREE_GB // 2} GB free during {step}: stopped it")
+            raise Stopped(f"less than {MIN_FREE_GB // 2} GB free during {step}: stopped it")
         time.sleep(0.05)
     stdout, stderr = proc.communicate()
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     if proc.returncode != 0:
-        sys.exit(f"{step} failed ({proc.returncode}):\n{(stdout + stderr)[-4000:]}")
+        print((stdout + stderr)[-3000:], flush=True)
+        last = [line for line in (stdout + stderr).splitlines() if line.strip()][-1:] or ["?"]
+        raise Stopped(f"{step} failed after {wall:.0f} s (peak {peak / 2**20:.0f} MB): {last[0][:400]}")
     lines = [line for line in stdout.splitlines() if line.startswith("{")]
     out = json.loads(lines[-1]) if lines else {}
     print(f"  {step:24} {wall:8.1f} s  cpu {cpu:8.1f} s  peak {peak / 2**20:7.0f} MB  {out}", flush=True)
@@ -154,12 +156,12 @@ def _size(path: Path) -> int:
 
 
 def one_scale(scale: int, out: Path, full_night: bool) -> dict:
-    """Everything measured at one scale; as far as it got if the disk ran low (OutOfDisk)."""
+    """Everything measured at one scale; as far as it got if a step failed or the disk ran low."""
     print(f"scale {scale}x in {out}", flush=True)
     result: dict = {"scale": scale, "first": [], "incremental": [], "full": []}
     try:
         _run_scale(scale, out, full_night, result)
-    except OutOfDisk as exc:
+    except Stopped as exc:
         result["stopped"] = str(exc)
         print(f"  stopped: {exc}", flush=True)
     return _summarise(result, out)
@@ -267,31 +269,36 @@ def main() -> None:
     )  # fmt: skip
     args = parser.parse_args()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="planwatch-province-"))
-    results = []
+    results: list[dict] = []
     try:
         for scale in (int(s) for s in args.scales.split(",")):
             out = work / f"x{scale}"
             if out.exists():
                 shutil.rmtree(out)
             results.append(one_scale(scale, out, scale <= args.full_night_up_to))
+            _write(results, work)  # after every scale: a long run stopped later keeps what it measured
             if not args.keep:
                 shutil.rmtree(out)
     finally:
         if not args.keep and args.workdir is None:
             shutil.rmtree(work, ignore_errors=True)
+    print(table(results))
+
+
+def _write(results: list[dict], work: Path) -> None:
+    env = _env(work)
     report = {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GB",
         "duckdb": {
-            "memory_limit": _env(work)["PLANWATCH_DUCKDB_MEMORY"],
-            "threads": _env(work)["PLANWATCH_DUCKDB_THREADS"],
+            "memory_limit": env["PLANWATCH_DUCKDB_MEMORY"],
+            "threads": env["PLANWATCH_DUCKDB_THREADS"],
         },
         "scales": results,
     }
     target = REPO / "artifacts" / "bench"
     target.mkdir(parents=True, exist_ok=True)
     (target / "province.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
-    print(table(results))
 
 
 if __name__ == "__main__":
