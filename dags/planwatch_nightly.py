@@ -80,6 +80,9 @@ WRITER = {"pool": DUCKDB_POOL, "queue": DUCKDB_QUEUE}  # every task that writes 
     },
 )
 def planwatch_nightly() -> None:
+    """long: the DAG's wiring, its tasks defined in place (each a few lines calling a package) so that
+    one screen shows what runs after what."""
+
     @task
     def prepare(params: dict | None = None, logical_date=None, run_id: str | None = None) -> dict:  # noqa: ANN001
         from planwatch.airflow_env import check_writer_pool
