@@ -76,9 +76,13 @@ def accepted(day: date, by: str = "李明") -> tuple[str, datetime, str | None, 
 
 
 def write_returns(raw: Path, files: list[ReturnFile]) -> None:
-    """Create the returns tables (as ingest does on connect) and load the files and their reviews."""
+    """Create the returns tables (as ingest does on connect) and load the files and their reviews, in
+    place of any returns the raw file already holds: a copy of the session's sample raw layer carries the
+    bundled samples' returns under the same source id, and the two histories must not mix."""
     with duckdb.connect(str(raw)) as con:
         con.execute(RETURNS_DDL)
+        for table in ("return_reviews", "progress_return_rows", "progress_returns"):
+            con.execute(f"delete from {table}")
         for f in files:
             con.execute(
                 "insert into progress_returns values (?, ?, ?, ?, 2024, ?, ?, ?, '0574-00000000', ?, 'fixture',"
