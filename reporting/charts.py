@@ -155,98 +155,130 @@ def _polyline(xy: list[tuple[float, float]]) -> str:
     return " ".join(f"{x:.1f},{y:.1f}" for x, y in xy)
 
 
-def trend_svg(series: Series, title: str, *, small: bool = False) -> str:
-    """One target's trend: the full chart (axes, labels, tooltips) or a sparkline for a table row.
+@dataclass(frozen=True)
+class Frame:
+    """Where a trend chart draws: its size, margins and value range, and the scales every layer shares."""
 
-    Longer than our usual function on purpose: it draws one SVG from back to front (grid, benchmark,
-    target, line, points, label), and every layer needs the same scales; split up, each part would take
-    the dozen coordinates as arguments.
-    """
-    if small:
-        width, height, left, right, top, bottom = 132, 40, 3, 8, 5, 5
-    else:
-        width, height, left, right, top, bottom = 440, 220, 46, 14, 18, 30
-    lo, hi, step = _y_range(series)
-    plot_w, plot_h = width - left - right, height - top - bottom
+    small: bool
+    width: int
+    height: int
+    left: int
+    right: int
+    top: int
+    bottom: int
+    lo: float
+    hi: float
 
-    def x(month: float) -> float:
-        return left + (month - 1) / 11 * plot_w
+    @classmethod
+    def for_series(cls, series: Series, *, small: bool) -> Frame:
+        lo, hi, _ = _y_range(series)
+        if small:
+            return cls(True, 132, 40, 3, 8, 5, 5, lo, hi)
+        return cls(False, 440, 220, 46, 14, 18, 30, lo, hi)
 
-    def y(value: float) -> float:
-        return top + (hi - value) / (hi - lo) * plot_h
+    def x(self, month: float) -> float:
+        return self.left + (month - 1) / 11 * (self.width - self.left - self.right)
 
-    mode_words = {"completion": "完成率", "growth": "累计增速", "value": "数值"}[series.mode]
-    parts = [
-        f'<svg class="{"spark" if small else "trend-chart"}" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img" aria-label="{escape(title)}{mode_words}走势" '
-        f'xmlns="http://www.w3.org/2000/svg">',
-        f"<title>{escape(title)}:{mode_words}走势</title>",
-    ]
-    if not small:
-        tick = lo
-        while tick <= hi + 1e-9:
-            parts.append(
-                f'<line x1="{left}" x2="{width - right}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
-                f'stroke="{GRID}" stroke-width="1"/>'
-                f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end" font-size="11" '
-                f'fill="{MUTED}">{series.label(tick)}</text>'
-            )
-            tick += step
-        for month in range(1, 13):
-            parts.append(
-                f'<text x="{x(month):.1f}" y="{height - 10}" text-anchor="middle" font-size="11" '
-                f'fill="{MUTED}">{month}月</text>'
-            )
+    def y(self, value: float) -> float:
+        return self.top + (self.hi - value) / (self.hi - self.lo) * (self.height - self.top - self.bottom)
+
+
+def _axes(f: Frame, series: Series) -> list[str]:
+    """The full chart's grid lines with their value labels, and the month labels under the plot."""
+    _, _, step = _y_range(series)
+    parts = []
+    tick = f.lo
+    while tick <= f.hi + 1e-9:
+        parts.append(
+            f'<line x1="{f.left}" x2="{f.width - f.right}" y1="{f.y(tick):.1f}" y2="{f.y(tick):.1f}" '
+            f'stroke="{GRID}" stroke-width="1"/>'
+            f'<text x="{f.left - 6}" y="{f.y(tick) + 4:.1f}" text-anchor="end" font-size="11" '
+            f'fill="{MUTED}">{series.label(tick)}</text>'
+        )
+        tick += step
+    for month in range(1, 13):
+        parts.append(
+            f'<text x="{f.x(month):.1f}" y="{f.height - 10}" text-anchor="middle" font-size="11" '
+            f'fill="{MUTED}">{month}月</text>'
+        )
+    return parts
+
+
+def _reference_lines(f: Frame, series: Series) -> list[str]:
+    """The 序时 line m/12 (completion) or the zero line (growth), then the target line and their labels."""
+    parts = []
     if series.mode == "completion":
         parts.append(
-            f'<line class="benchmark-line" x1="{x(1):.1f}" y1="{y(1 / 12):.1f}" x2="{x(12):.1f}" y2="{y(1):.1f}" '
-            f'stroke="{BENCHMARK}" stroke-width="{1.2 if small else 1.5}" stroke-dasharray="4 3"/>'
+            f'<line class="benchmark-line" x1="{f.x(1):.1f}" y1="{f.y(1 / 12):.1f}" x2="{f.x(12):.1f}" '
+            f'y2="{f.y(1):.1f}" stroke="{BENCHMARK}" stroke-width="{1.2 if f.small else 1.5}" '
+            'stroke-dasharray="4 3"/>'
         )
-    elif lo < 0 < hi and not small:
+    elif f.lo < 0 < f.hi and not f.small:
         parts.append(
-            f'<line x1="{left}" x2="{width - right}" y1="{y(0):.1f}" y2="{y(0):.1f}" stroke="{MUTED}" '
-            'stroke-width="1"/>'
+            f'<line x1="{f.left}" x2="{f.width - f.right}" y1="{f.y(0):.1f}" y2="{f.y(0):.1f}" '
+            f'stroke="{MUTED}" stroke-width="1"/>'
         )
     parts.append(
-        f'<line class="target-line" x1="{x(1):.1f}" x2="{x(12):.1f}" y1="{y(series.target):.1f}" '
-        f'y2="{y(series.target):.1f}" stroke="{TARGET}" stroke-width="{1 if small else 1.5}" '
+        f'<line class="target-line" x1="{f.x(1):.1f}" x2="{f.x(12):.1f}" y1="{f.y(series.target):.1f}" '
+        f'y2="{f.y(series.target):.1f}" stroke="{TARGET}" stroke-width="{1 if f.small else 1.5}" '
         'stroke-dasharray="6 3"/>'
     )
-    if not small:
+    if not f.small:
         parts.append(
-            f'<text x="{x(12):.1f}" y="{y(series.target) - 5:.1f}" text-anchor="end" font-size="11" '
+            f'<text x="{f.x(12):.1f}" y="{f.y(series.target) - 5:.1f}" text-anchor="end" font-size="11" '
             f'fill="{TARGET}">{escape(series.target_words)}</text>'
         )
         if series.mode == "completion":
             parts.append(
-                f'<text x="{x(10.6):.1f}" y="{y(10.4 / 12) + 16:.1f}" font-size="11" '
+                f'<text x="{f.x(10.6):.1f}" y="{f.y(10.4 / 12) + 16:.1f}" font-size="11" '
                 f'fill="{BENCHMARK}">序时进度</text>'
             )
-    xy = [(x(p.month), y(p.value)) for p in series.points]
+    return parts
+
+
+def _actual(f: Frame, series: Series) -> list[str]:
+    """The actual line and its points with their tooltips (a sparkline shows only the latest point), and
+    in the full chart the latest figure written beside its point."""
+    xy = [(f.x(p.month), f.y(p.value)) for p in series.points]
+    parts = []
     if len(xy) > 1:
         parts.append(
             f'<polyline class="actual-line" points="{_polyline(xy)}" fill="none" stroke="{ACTUAL}" '
-            f'stroke-width="{2 if small else 2.5}" stroke-linejoin="round" stroke-linecap="round"/>'
+            f'stroke-width="{2 if f.small else 2.5}" stroke-linejoin="round" stroke-linecap="round"/>'
         )
     for i, (p, (px, py)) in enumerate(zip(series.points, xy, strict=True)):
         is_last = i == len(xy) - 1
-        if small and not is_last:
+        if f.small and not is_last:
             continue
-        radius = 3.2 if small else (5 if is_last else 4)
+        radius = 3.2 if f.small else (5 if is_last else 4)
         parts.append(
             f'<circle class="point" cx="{px:.1f}" cy="{py:.1f}" r="{radius}" fill="{p.colour}" '
             f'stroke="#fff" stroke-width="1.5"><title>{escape(p.tooltip)}</title></circle>'
         )
-    if not small:
+    if not f.small:
         last_x, last_y = xy[-1]
         text = series.label(series.last.value, precise=True)
-        label_y = last_y - 10 if last_y - 10 > top + 10 else last_y + 20  # below the point at the top edge
+        label_y = last_y - 10 if last_y - 10 > f.top + 10 else last_y + 20  # below the point at the top edge
         parts.append(
             f'<text x="{last_x:.1f}" y="{label_y:.1f}" text-anchor="middle" font-size="13" '
             f'font-weight="700" fill="{ACTUAL}">{text}</text>'
         )
-    parts.append("</svg>")
-    return "".join(parts)
+    return parts
+
+
+def trend_svg(series: Series, title: str, *, small: bool = False) -> str:
+    """One target's trend: the full chart (axes, labels, tooltips) or a sparkline for a table row, drawn
+    from back to front (grid, reference lines, the actual line and points) on one frame's scales."""
+    f = Frame.for_series(series, small=small)
+    mode_words = {"completion": "完成率", "growth": "累计增速", "value": "数值"}[series.mode]
+    head = [
+        f'<svg class="{"spark" if small else "trend-chart"}" viewBox="0 0 {f.width} {f.height}" '
+        f'width="{f.width}" height="{f.height}" role="img" aria-label="{escape(title)}{mode_words}走势" '
+        f'xmlns="http://www.w3.org/2000/svg">',
+        f"<title>{escape(title)}:{mode_words}走势</title>",
+    ]
+    axes = [] if small else _axes(f, series)
+    return "".join([*head, *axes, *_reference_lines(f, series), *_actual(f, series), "</svg>"])
 
 
 def stacked_bar(counts: list[tuple[str, str, int]], *, width: int = 320, height: int = 14) -> str:
