@@ -115,6 +115,32 @@ def _attention(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     )
 
 
+def _target_views(
+    snapshot: ProgressSnapshot, look: dict[str, dict[str, str]], colours: dict[str, str]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Every target as the page shows it, and those with a trend to draw (with their chart and history).
+
+    A trend card is printed only for a target that needs attention: with every target judged, cards for
+    all of them would fill half the printed report, and the detail table prints each target's sparkline.
+    """
+    rows: list[dict[str, Any]] = []
+    trends: list[dict[str, Any]] = []
+    for row in snapshot.rows:
+        view = _target_view(row, snapshot, look)
+        points = snapshot.trends.get(row["target_id"], [])
+        series = charts.build_series(row, points, colours, snapshot.source_titles)
+        if series is not None:
+            view["spark"] = Markup(charts.trend_svg(series, row["indicator_name"], small=True))
+            view["chart"] = Markup(charts.trend_svg(series, row["indicator_name"]))
+            view["mode"] = series.mode
+            view["suffix"] = series.suffix
+            view["history"] = _history(points, series, snapshot)
+            view["printed"] = row["status"] in summary.NEEDS_ATTENTION
+            trends.append(view)
+        rows.append(view)
+    return rows, trends
+
+
 def _view(snapshot: ProgressSnapshot) -> dict[str, Any]:
     rules = snapshot.status_rules
     colours = {r["status"]: r["colour_hex"] for r in rules}
@@ -126,21 +152,7 @@ def _view(snapshot: ProgressSnapshot) -> dict[str, Any]:
         counts = [(r["label_zh"], r["colour_hex"], group.counts.get(r["status"], 0)) for r in rules]
         return Markup(charts.stacked_bar(counts))
 
-    rows: list[dict[str, Any]] = []
-    trends: list[dict[str, Any]] = []
-    for row in snapshot.rows:
-        view = _target_view(row, snapshot, look)
-        series = charts.build_series(
-            row, snapshot.trends.get(row["target_id"], []), colours, snapshot.source_titles
-        )
-        if series is not None:
-            view["spark"] = Markup(charts.trend_svg(series, row["indicator_name"], small=True))
-            view["chart"] = Markup(charts.trend_svg(series, row["indicator_name"]))
-            view["mode"] = series.mode
-            view["suffix"] = series.suffix
-            view["history"] = _history(snapshot.trends[row["target_id"]], series, snapshot)
-            trends.append(view)
-        rows.append(view)
+    rows, trends = _target_views(snapshot, look, colours)
     sections = [
         {
             "group": group,
