@@ -119,7 +119,8 @@ def test_targets_that_need_speeding_up_show_what_the_rest_of_the_year_needs(
     assert set(attention) == set(behind)
     for target_id in run_rates:
         amount = mart[target_id]["required_monthly_run_rate"]
-        words = f"{amount:,.0f}" if amount >= 100 else f"{amount:,.2f}"
+        # whole amounts (1家 a month) and large ones without decimals, others to the hundredth
+        words = f"{amount:,.0f}" if amount >= 100 or float(amount).is_integer() else f"{amount:,.2f}"
         for text in (rows[target_id]["text"], attention[target_id]):
             assert f"剩余月份月均需完成{words}{mart[target_id]['unit_label'] or ''}" in text, target_id
     for target_id in growths:

@@ -48,10 +48,18 @@ def workbook(generated: dict[str, Any]) -> Workbook:
     return load_workbook(path)
 
 
+TIMELINESS_SHEET = "填报及时性"
+
+
+def section_sheets(wb: Workbook) -> list[Any]:
+    """The sheets between 汇总 and the 填报及时性 sheet that follows them when the warehouse has returns."""
+    return [ws for ws in wb.worksheets[1:] if ws.title != TIMELINESS_SHEET]
+
+
 def section_rows(wb: Workbook) -> dict[str, tuple[str, tuple[Any, ...], int]]:
     """target_id -> (sheet name, cell objects of its row, row number) over every section sheet."""
     out = {}
-    for ws in wb.worksheets[1:]:
+    for ws in section_sheets(wb):
         for r, row in enumerate(ws.iter_rows(min_row=HEADER_ROW + 1), start=HEADER_ROW + 1):
             target_id = row[COLUMN["目标编号"]].value
             if target_id:
@@ -60,12 +68,16 @@ def section_rows(wb: Workbook) -> dict[str, tuple[str, tuple[Any, ...], int]]:
     return out
 
 
-def test_summary_sheet_first_then_one_sheet_per_section(workbook: Workbook, mart: dict[str, dict]) -> None:
+def test_summary_sheet_first_then_one_sheet_per_section_then_timeliness(
+    workbook: Workbook, mart: dict[str, dict]
+) -> None:
     sections = sorted({r["section_no"] for r in mart.values()})
     assert workbook.sheetnames[0] == "汇总"
-    assert len(workbook.sheetnames) == 1 + len(sections)  # the sample data has no progress returns yet
+    # the sample data has every bureau's progress returns, so 填报及时性 follows the section sheets
+    assert len(workbook.sheetnames) == 1 + len(sections) + 1
+    assert workbook.sheetnames[-1] == TIMELINESS_SHEET
     assert workbook.sheetnames[1] == "一、经济运行"
-    assert [name.split("、")[0] for name in workbook.sheetnames[1:]] == list("一二三四五六七八九十")[
+    assert [name.split("、")[0] for name in workbook.sheetnames[1:-1]] == list("一二三四五六七八九十")[
         : len(sections)
     ]
 
@@ -123,7 +135,7 @@ def test_every_sheet_has_the_as_of_title_frozen_header_and_landscape_print_setup
         assert ws.sheet_properties.pageSetUpPr.fitToPage
         assert ws.page_setup.fitToWidth == 1
         assert ws.print_title_rows
-    for ws in workbook.worksheets[1:]:
+    for ws in section_sheets(workbook):
         assert [c.value for c in ws[HEADER_ROW]][: len(SECTION_HEADERS)] == SECTION_HEADERS
         assert ws.freeze_panes == "C4"
         assert ws.column_dimensions["B"].width >= 20
@@ -206,7 +218,10 @@ def test_what_needs_speeding_up_and_where_figures_come_from_are_in_words(
         if target_id not in behind:
             assert needed == "", target_id
         note = cells[COLUMN["备注"]].value or ""
-        if row["source_id"]:
+        if row["figure_source"] == "bureau_return":  # the bureau's return: its month and who accepted it
+            month, who = row["return_report_month"].month, row["return_accepted_by"]
+            assert f"来源:部门填报({month}月,{who}审核接受)" in note, target_id
+        elif row["source_id"]:
             assert source_titles[row["source_id"]] in note and row["source_id"] not in note, target_id
 
 
