@@ -219,6 +219,35 @@ def test_serving_views_read_only_marts_and_carry_chinese_comments(built_warehous
     assert n == m > 0
 
 
+def test_every_loaded_source_is_served_by_its_registry_title(built_warehouse: Warehouse) -> None:
+    """dim_sources (and serving.sources) hold each registry entry the sample load read, compared here with
+    config/sources/*.yml itself; every figure's source_id is among them, so reports can name it."""
+    import yaml
+
+    registry = {}
+    for path in sorted((REPO / "config" / "sources").glob("*.yml")):
+        entry = yaml.safe_load(path.read_text(encoding="utf-8"))
+        registry[entry["id"]] = (
+            entry["title"],
+            entry["bureau"],
+            entry["format"],
+            entry["release"]["frequency"],
+        )
+    served = query(
+        built_warehouse.build_db,
+        "select source_id, title_zh, bureau_code, format, frequency from marts.dim_sources",
+    )
+    assert {source_id: tuple(rest) for source_id, *rest in served} == registry
+    unnamed = query(
+        built_warehouse.build_db,
+        "select distinct source_id from marts.fct_target_progress where source_id is not null "
+        "except select source_id from marts.dim_sources",
+    )
+    assert unnamed == []
+    view = query(built_warehouse.build_db, "select source_id, source_title from serving.sources")
+    assert dict(view) == {source_id: title for source_id, (title, *_) in registry.items()}
+
+
 # --- a revision arrives: the incremental run ------------------------------------------------------------
 
 # A new release holding one figure, written into the raw layer's tables the way ingest writes a load:
