@@ -3,8 +3,8 @@
 Every figure, count and share comes from a mart: fct_target_progress (each target, where its figure comes
 from, and the bureau's own words), fct_plan_summary, fct_section_summary and fct_bureau_summary (counts by
 status, the share on track, 填报及时率), fct_status_changes (what moved since last month),
-fct_return_timeliness (each bureau's return for each month), dim_plans (which plan). Nothing here
-aggregates target rows.
+fct_return_timeliness (each bureau's return for each month), dim_plans (which plan), dim_sources (each
+source's Chinese title). Nothing here aggregates target rows.
 """
 
 from __future__ import annotations
@@ -139,7 +139,7 @@ class ProgressSnapshot:
     bureau_summary: list[dict[str, Any]] = field(default_factory=list)
     # targets whose status moved since the previous as-of month (fct_status_changes)
     changes: list[dict[str, Any]] = field(default_factory=list)
-    # source_id -> the source's Chinese title (config/sources/*.yml `title`)
+    # source_id -> the source's Chinese title (marts.dim_sources)
     source_titles: dict[str, str] = field(default_factory=dict)
     # fct_return_timeliness rows: each bureau's progress return for each month up to the as-of month
     timeliness: list[dict[str, Any]] = field(default_factory=list)
@@ -222,38 +222,33 @@ def _plan_text(con: duckdb.DuckDBPyConnection, plan_id: str) -> tuple[str, dict[
     return title, headings
 
 
-def source_titles(sources_dir: Path | None = None) -> dict[str, str]:
-    """source_id -> Chinese title, from the source registry (config/sources/*.yml).
+def _has_mart(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    row = con.execute(
+        "select count(*) from duckdb_tables() where schema_name = 'marts' and table_name = ?", [name]
+    ).fetchone()
+    return bool(row and row[0])
 
-    Read here until the warehouse serves the titles itself; a registry that does not load only costs
-    the titles (the ids are shown instead), never the report.
+
+def source_titles(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """source_id -> Chinese title, from marts.dim_sources.
+
+    A publish from before the warehouse served the titles has no dim_sources: that costs only the titles
+    (the ids are shown instead, with a warning), never the report.
     """
-    from core.errors import PlanwatchError
-    from core.settings import load_settings
-    from ingest.registry import load_registry
-
-    folder = sources_dir or load_settings().sources_dir
-    try:
-        return {source_id: source.title for source_id, source in load_registry(folder).items()}
-    except (PlanwatchError, OSError) as exc:
-        log.warning("source titles unavailable, showing source ids: %s", exc)
+    if not _has_mart(con, "dim_sources"):
+        log.warning("the serving warehouse has no marts.dim_sources: showing source ids instead of titles")
         return {}
+    return dict(con.execute("select source_id, title_zh from marts.dim_sources").fetchall())
 
 
 def _timeliness(con: duckdb.DuckDBPyConnection, plan_id: str, as_of: date) -> list[dict[str, Any]]:
-    row = con.execute(
-        "select count(*) from duckdb_tables() where schema_name = 'marts' and table_name = 'fct_return_timeliness'"
-    ).fetchone()
-    if not row or not row[0]:
+    if not _has_mart(con, "fct_return_timeliness"):
         return []
     return _dicts(con.execute(TIMELINESS_SQL, [plan_id, as_of]))
 
 
 def read_snapshot(
-    serving_db: Path,
-    as_of: date | None = None,
-    plan_id: str | None = None,
-    titles: dict[str, str] | None = None,
+    serving_db: Path, as_of: date | None = None, plan_id: str | None = None
 ) -> ProgressSnapshot:
     from publishing.readers import open_serving
 
@@ -272,6 +267,7 @@ def read_snapshot(
         changes = _dicts(con.execute(CHANGES_SQL, key))
         timeliness = _timeliness(con, plan_id, as_of)
         title, headings = _plan_text(con, plan_id)
+        titles = source_titles(con)
     log.info("read %d targets of %s as of %s from %s", len(rows), plan_id, f"{as_of:%Y-%m}", serving_db)
     return ProgressSnapshot(
         as_of,
@@ -285,6 +281,6 @@ def read_snapshot(
         sections,
         bureaus,
         changes,
-        source_titles() if titles is None else titles,
+        titles,
         timeliness,
     )
