@@ -51,7 +51,7 @@ def test_an_older_duckdb_reads_every_table_and_view_of_the_published_file(
     queries["readme"] = README_QUERY
     queries["comment"] = (
         "select comment from duckdb_columns() where schema_name = 'marts' "
-        "and table_name = 'fct_target_progress' and column_name = 'gap_pp'"
+        "and table_name = 'fct_target_progress' and column_name = 'time_gap_pp'"
     )
     got = old_duckdb(version, serving, queries)
     assert got["version"] == version
