@@ -28,7 +28,7 @@ from core.contracts import (
     TARGET_PROGRESS,
 )
 from expectations.data_docs import build_data_docs
-from expectations.quality_rules import load_rules, run_rules, source_freshness
+from expectations.quality_rules import figure_sources, load_rules, run_rules, source_freshness
 from expectations.suites import (
     PROGRESS_COLUMNS,
     RAW_COLUMNS,
@@ -171,7 +171,7 @@ def datasets_for(con: duckdb.DuckDBPyConnection, sources: dict[str, Source]) -> 
             partial(raw_source, s),
             batched=True,
         )
-        for s in sources.values()
+        for s in figure_sources(sources)  # bureau returns keep records in tables of their own, not figures
     ]
     datasets.append(
         Dataset(
