@@ -49,8 +49,11 @@ lint: install
 	$(VENV)/bin/mypy $(PACKAGES)
 	cd dbt_project && ../$(VENV)/bin/sqlfluff lint models tests
 
+# the province benchmark's scales (1 = one district's sources for 90 counties); 100 needs about 4 GB and time
+SCALES ?= 1,10,100
 bench: install
 	$(VENV)/bin/python benchmarks/bench_nightly.py
+	$(VENV)/bin/python benchmarks/bench_province.py --scales $(SCALES)
 
 clean:
 	rm -rf warehouse landing quarantine reports .airflow dbt_project/target dbt_project/logs

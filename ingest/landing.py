@@ -68,6 +68,10 @@ class Landing:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        # source -> (the manifest's size and mtime, latest entry per location): a fetch asks for every
+        # release's previous delivery, and re-reading the whole manifest each time made a night with
+        # nothing new read a 200-line manifest 400 times
+        self._index: dict[str, tuple[tuple[int, int] | None, dict[str, ManifestEntry]]] = {}
 
     def _manifest_path(self, source_id: str) -> Path:
         return self.root / source_id / "manifest.jsonl"
@@ -81,9 +85,21 @@ class Landing:
         return [ManifestEntry(**{k: v for k, v in row.items() if k in _FIELDS}) for row in rows]
 
     def latest_for(self, source_id: str, location: str) -> ManifestEntry | None:
-        shown = redact(location)
-        matches = [e for e in self.entries(source_id) if e.location == shown]
-        return matches[-1] if matches else None
+        return self._latest_by_location(source_id).get(redact(location))
+
+    def _latest_by_location(self, source_id: str) -> dict[str, ManifestEntry]:
+        path = self._manifest_path(source_id)
+        try:
+            stat = path.stat()
+            stamp: tuple[int, int] | None = (stat.st_size, stat.st_mtime_ns)
+        except FileNotFoundError:
+            stamp = None
+        cached = self._index.get(source_id)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        latest = {entry.location: entry for entry in self.entries(source_id)}  # later lines win
+        self._index[source_id] = (stamp, latest)
+        return latest
 
     def path_of(self, entry: ManifestEntry) -> Path:
         return self.root / entry.path

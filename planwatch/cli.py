@@ -24,7 +24,7 @@ log = logging.getLogger("planwatch")
 def _cmd_run(args: argparse.Namespace) -> int:
     from planwatch.runcmd import run_nightly
 
-    return run_nightly(args.as_of, plan=args.plan, known_on=args.known_on)
+    return run_nightly(args.as_of, plan=args.plan, known_on=args.known_on, full=args.full)
 
 
 # Every package that has commands registers them here (one `commands.py` per package).
@@ -51,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the nightly pipeline once (airflow dags test) and print a summary")
     run.add_argument("--as-of", help="as-of month YYYY-MM (default: config/settings.yml demo_as_of)")
     run.add_argument("--plan", help="report only this plan (default: every active plan)")
+    run.add_argument("--full", action="store_true", help="build, validate and publish even if nothing is new")
     run.add_argument(
         "--known-on", help="YYYY-MM-DD: build every figure as it was known that day, not as restated since"
     )

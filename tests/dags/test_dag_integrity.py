@@ -16,7 +16,7 @@ DAG_FILES = sorted((REPO / "dags").glob("*.py"))
 # tasks that open a DuckDB file for writing, or for reading beside the writers (a reader in another
 # process blocks DuckDB's writer); prepare, report and finalize read only the run record and the
 # published copy
-DUCKDB_WRITERS = {"load_source", "dbt_build", "validate", "publish"}
+DUCKDB_WRITERS = {"load_sources", "dbt_build", "validate", "publish"}
 
 PARSE = r"""
 import json, sys, time
@@ -65,7 +65,7 @@ def test_every_duckdb_writer_shares_the_one_slot_pool(dagbag) -> None:
     assert {t.pool for t in writers.values()} == {"planwatch_duckdb"}
     others = {t.task_id: t.pool for t in dag.tasks if t.task_id not in DUCKDB_WRITERS}
     assert "planwatch_duckdb" not in others.values(), others  # downloads never wait for the write slot
-    assert others["fetch_source"] == "default_pool"
+    assert others["fetch_sources"] == "default_pool"
 
 
 def test_only_what_can_pass_is_retried_in_every_task(dagbag) -> None:

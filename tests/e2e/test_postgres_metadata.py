@@ -247,7 +247,7 @@ def test_nightly_dag_runs_end_to_end_with_postgres_metadata(
         "planwatch_nightly",
         run_id,
     )
-    assert {"prepare", "ingest_source", "dbt_build", "validate", "publish", "report", "finalize"} <= {
+    assert {"prepare", "fetch_sources", "load_sources", "plan_night", "dbt_build", "validate", "publish"} <= {
         task_id for task_id, _, _ in tasks
     }
     assert {state for _, _, state in tasks} == {"success"}, tasks
@@ -356,7 +356,7 @@ def test_scheduler_runs_the_nightly_dag_with_the_local_executor_and_the_pool(
     assert {t[2] for t in tasks} == {"success"}
     assert all(t[6] is not None for t in tasks)  # queued by the scheduler job, run by the executor
     writers = [(t[0], t[1], t[4], t[5]) for t in tasks if t[3] == "planwatch_duckdb"]
-    assert {"ingest_source", "dbt_build", "validate", "publish"} <= {w[0] for w in writers}
+    assert {"load_sources", "dbt_build", "validate", "publish"} <= {w[0] for w in writers}
     for earlier, later in zip(writers, writers[1:], strict=False):
         assert earlier[3] <= later[2], f"DuckDB writers overlapped: {earlier[:2]} and {later[:2]}"
     published = postgres.query(
