@@ -145,6 +145,7 @@ class _Worker:
 
     def __init__(self, limits: SandboxLimits) -> None:
         self.limits = limits
+        self.config = _config_env()
         ours, theirs = socket.socketpair()
         command = [
             sys.executable,
@@ -180,6 +181,12 @@ class _Worker:
             return psutil.Process(self.proc.pid).memory_info().rss > self.limits.memory_bytes // 2
         except psutil.Error:
             return True
+
+
+def _config_env() -> tuple[tuple[str, str], ...]:
+    """The PLANWATCH_* settings a worker was started with (its parsers read the vocabulary and the plan
+    catalog under PLANWATCH_HOME): a process whose settings change gets a worker started with the new."""
+    return tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("PLANWATCH_")))
 
 
 # One worker per process and limits, shared by every source run in the process (under `airflow dags
@@ -225,6 +232,9 @@ class ParseSandbox:
     def _run(self, fn: Callable[..., R], path: str | None, args: tuple[Any, ...], where: Location) -> R:
         with _WORKERS_LOCK:  # one job at a time per worker; threads of one process take turns
             worker = _WORKERS.get(self.limits)
+            if worker is not None and worker.config != _config_env():
+                _WORKERS.pop(self.limits).stop(kill=False)
+                worker = None
             if worker is None:
                 worker = _WORKERS[self.limits] = _Worker(self.limits)
                 _STARTS[0] += 1
