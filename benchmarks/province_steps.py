@@ -43,7 +43,7 @@ def dbt_build(run_id: str, as_of: str) -> dict[str, Any]:
     args += ["--target-path", str(run_dir / "target"), "--log-path", str(run_dir / "logs")]
     args += [
         "--vars",
-        json.dumps({"as_of_month": as_of, "known_on": ""}),
+        json.dumps({"as_of_month": as_of, "known_on": "", "run_id": run_id}),
         "--exclude-resource-type",
         "unit_test",
     ]

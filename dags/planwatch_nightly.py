@@ -151,6 +151,7 @@ def planwatch_nightly() -> None:
         vars={
             "as_of_month": "{{ ti.xcom_pull(task_ids='prepare')['as_of'] }}",
             "known_on": "{{ ti.xcom_pull(task_ids='prepare')['known_on'] }}",
+            "run_id": "{{ run_id }}",  # the build marker names the run (publishing/build_marker.py)
         },
         env=dbt_env(SETTINGS),
         retries=0,

@@ -42,6 +42,7 @@ import duckdb
 import pyarrow as pa
 
 from core.errors import UsageError
+from core.faults import checkpoint
 from ingest.normalise import Unit
 from ingest.raw_lock import RawStoreBusy, default_holder, exclusive
 from ingest.raw_migrate import migrate_if_needed
@@ -269,6 +270,7 @@ def load_release(
             loaded = _write_figures(con, parsed, release_no)
             skips = [(s.reason, s.figures, s.first_row, s.example) for s in parsed.skips]
         _write_load_row(con, meta, release_no, load_id, loaded_at, (parsed.figures_read, loaded), skips)
+        checkpoint("raw.load.before_commit")
         if own_transaction:
             con.execute("commit")
     except BaseException:

@@ -36,6 +36,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from core.errors import ConfigError
+from core.faults import checkpoint
 from core.settings import Settings, load_settings
 from planwatch.fingerprint import (
     Fingerprint,
@@ -239,6 +240,7 @@ def choose_nodes(context: Any, operator: Any) -> None:
     settings = load_settings()
     plan = RunStore(settings.runs_dir).load(str(context["run_id"])).plan
     InputsStore.of(settings).forget_build()
+    checkpoint("dbt.build.start")
     if plan is not None and plan.dbt_select:
         operator.select = plan.dbt_select
         log.info("dbt rebuilds what is downstream of what changed: %s", plan.dbt_select)
@@ -275,7 +277,15 @@ def record_build(project_dir: str, context: Any = None, **_: Any) -> None:
     run_id = str(context["run_id"])
     plan = runs.load(run_id).plan
     outcome = read_run_results(Path(project_dir), (plan.selection or "full") if plan else "full")
+    checkpoint("dbt.build.finished")
     runs.build(run_id, outcome)
     if outcome.ok and plan is not None:
         InputsStore.of(settings).save_build(plan.fingerprint)
     log.info("dbt %s build: %d nodes, %d failed", outcome.selection, outcome.nodes, len(outcome.failed))
+
+
+def dbt_node_checkpoint(event: Any) -> None:
+    """A dbtRunner callback: the checkpoint `dbt.build.node` after each node dbt finishes, so that a test
+    can kill dbt half-way through a build (`PLANWATCH_FAULT=dbt.build.node#40`, core.faults)."""
+    if event.info.name == "NodeFinished":
+        checkpoint("dbt.build.node")

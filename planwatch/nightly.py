@@ -19,6 +19,7 @@ import duckdb
 
 from core import contracts
 from core.errors import ConfigError, DataError, PlanwatchError, TransientError, UsageError, one_line
+from core.faults import checkpoint
 from core.settings import Settings, load_settings, parse_month
 from ingest import raw_store
 from ingest.errors import TransientFetchError
@@ -232,10 +233,13 @@ def _apply_umask() -> None:
 def validate(as_of: str, run_id: str, settings: Settings | None = None) -> ValidationOutcome:
     """Validate this run's build and keep the results in the run record, for the publish step's quality
     table. A build of new data alone validates the raw suites of the sources that changed and the marts
-    dbt rebuilt; the other datasets keep the results they have in the serving warehouse."""
+    dbt rebuilt; the other datasets keep the results they have in the serving warehouse. Before any
+    check, the build file itself must say it is this run's finished build (publishing.build_marker)."""
     from expectations.runner import carried_results, validate_build
+    from publishing.build_marker import check_build
 
     settings = settings or load_settings()
+    check_build(settings.build_db, run_id, as_of)
     record = store(settings).load(run_id)
     if record.build is None or not record.build.ok:
         raise ValidationFailed(f"run {run_id} has no finished dbt build: nothing to validate or publish")
@@ -262,6 +266,7 @@ def validate(as_of: str, run_id: str, settings: Settings | None = None) -> Valid
         data_docs=report.data_docs,
         check_rows=report.rows() + carried,
     )
+    checkpoint("validate.finished")
     store(settings).validation(run_id, outcome)
     if not report.success:
         raise ValidationFailed(report.summary())
@@ -278,12 +283,17 @@ def _validation_scope(plan: NightPlan | None, build: BuildOutcome) -> set[str] |
 def publish(run_id: str, settings: Settings | None = None, *, allow_older: bool = False) -> PublishOutcome:
     """Publish the build this run validated; refuse a build this run did not validate, and (unless
     allow_older) one whose latest as-of month is older than the one being served: a cleared run of an
-    earlier night must not turn the clock back."""
+    earlier night must not turn the clock back. The build must still be this run's finished build, as
+    its marker says (checked again in the attach the copy is made from)."""
     from publishing import publish as publishing
+    from publishing.build_marker import ExpectedBuild, check_build
     from publishing.exports import export_all
 
     settings = settings or load_settings()
-    validation = store(settings).load(run_id).validation
+    record = store(settings).load(run_id)
+    expected = ExpectedBuild(run_id, record.start.as_of if record.start else None)
+    check_build(settings.build_db, expected.run_id, expected.as_of)
+    validation = record.validation
     if validation is None or not validation.passed:
         raise publishing.PublishError(f"run {run_id} has no passed validation of the build: not publishing")
     if not allow_older:
@@ -294,6 +304,7 @@ def publish(run_id: str, settings: Settings | None = None, *, allow_older: bool 
         settings.published_dir,
         settings.keep_published,
         validation.check_rows,
+        expected,
     )
     # the warehouse is already published: a failed export is recorded and fails the run, no more
     exports = export_all(settings.serving_db, settings.warehouse_dir, result.publish_id)
@@ -304,8 +315,9 @@ def publish(run_id: str, settings: Settings | None = None, *, allow_older: bool 
             ExportOutcome(name=x.name, path=str(x.path) if x.path else None, error=x.error) for x in exports
         ],
     )
+    checkpoint("publish.before_record")
     store(settings).publish(run_id, outcome)
-    plan = store(settings).load(run_id).plan
+    plan = record.plan
     if plan is not None:  # what this publish was built from: the next night compares with it
         keep = set(publishing.list_published(settings.published_dir))
         InputsStore.of(settings).save_published(result.publish_id, plan.fingerprint, keep)
@@ -370,6 +382,7 @@ def finalize(run_id: str, settings: Settings | None = None) -> RunOutcome:
     runs = store(settings)
     verdict = policy.judge(runs.load(run_id))
     outcome = RunOutcome(ok=verdict.ok, problems=verdict.problems, finished_at=now())
+    checkpoint("finalize.before_record")
     runs.finish(run_id, outcome)
     if not verdict.ok:
         raise RunFailed("; ".join(verdict.problems))

@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 from core.errors import PlanwatchError, one_line
+from core.faults import checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -73,9 +74,11 @@ def publish_folder(out_dir: Path, publish_id: str, fill: Callable[[Path], object
     staged = out_dir / f".{publish_id}.tmp"
     staged.mkdir()
     fill(staged)
+    checkpoint(f"export.{out_dir.name}.filled")
     if target.exists():
         shutil.rmtree(target)
     os.replace(staged, target)
+    checkpoint(f"export.{out_dir.name}.renamed")
     link = out_dir / "current"
     tmp_link = out_dir / ".current.tmp"
     tmp_link.symlink_to(publish_id)

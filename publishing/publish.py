@@ -24,6 +24,8 @@ from typing import Any
 import duckdb
 
 from core.errors import DataError
+from core.faults import checkpoint
+from publishing.build_marker import ExpectedBuild, check_marker, read_marker
 from publishing.exports import clean_stale
 from publishing.exports import export_parquet as export_parquet  # moved there; importable here as before
 
@@ -107,16 +109,22 @@ def _views_and_comments(con: duckdb.DuckDBPyConnection) -> tuple[list[Any], list
     return views, columns, relations
 
 
-def write_serving_copy(build_db: Path, target: Path, quality: list[dict] | None = None) -> None:
+def write_serving_copy(
+    build_db: Path, target: Path, quality: list[dict] | None = None, expect: ExpectedBuild | None = None
+) -> None:
     """Copy the served schemas of the build into a fresh DuckDB file (compact, no staging views), with
-    the serving views re-pointed at the local tables and the night's quality results beside them."""
+    the serving views re-pointed at the local tables and the night's quality results beside them. With
+    `expect`, the build's marker must say it is that run's finished build, read in the same read-only
+    attach the copy is made from (publishing/build_marker.py)."""
     if target.exists():
         target.unlink()
     con = duckdb.connect()
     try:
+        con.execute(f"attach '{build_db}' as build (read_only)")
+        if expect is not None:
+            check_marker(read_marker(con, "build"), build_db, expect.run_id, expect.as_of)
         con.execute(f"attach '{target}' as {SERVING_CATALOG} (storage_version '{SERVING_STORAGE_VERSION}')")
         con.execute(f"use {SERVING_CATALOG}")
-        con.execute(f"attach '{build_db}' as build (read_only)")
         tables = con.execute(
             """
             select schema_name, table_name from duckdb_tables()
@@ -180,6 +188,7 @@ def publish(
     published_dir: Path,
     keep: int = 5,
     quality: list[dict] | None = None,
+    expect: ExpectedBuild | None = None,
 ) -> Published:
     published_dir.mkdir(parents=True, exist_ok=True)
     # what a killed publish or rollback left: staged files, their .wal; never the serving file itself
@@ -187,11 +196,14 @@ def publish(
     publish_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     staged = serving_db.with_name(f".{serving_db.name}.{publish_id}.tmp")
     try:
-        write_serving_copy(build_db, staged, quality)
+        write_serving_copy(build_db, staged, quality, expect)
         staged.chmod(0o444)  # served read-only: BI tools must never write to it
+        checkpoint("publish.staged")
         archived = published_dir / f"{publish_id}.duckdb"
         os.link(staged, archived)
+        checkpoint("publish.linked")
         os.replace(staged, serving_db)
+        checkpoint("publish.replaced")
         _fsync_dir(serving_db.parent)
     finally:
         if staged.exists():
@@ -259,6 +271,7 @@ def rollback(serving_db: Path, published_dir: Path, to: str | None = None) -> st
     if staged.exists():
         staged.unlink()
     os.link(published_dir / f"{to}.duckdb", staged)
+    checkpoint("rollback.linked")
     os.replace(staged, serving_db)
     _fsync_dir(serving_db.parent)
     log.info("rolled back serving warehouse to %s", to)

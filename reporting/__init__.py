@@ -13,6 +13,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from core.faults import checkpoint
+
 log = logging.getLogger(__name__)
 
 
@@ -28,6 +30,7 @@ def generate(serving_db: Path, as_of: date, out_dir: Path, plan_id: str | None =
 
     snapshot = read_snapshot(serving_db, as_of, plan_id)
     html = render_html(snapshot, out_dir / page_name(snapshot))
+    checkpoint("report.html_written")
     xlsx = write_workbook(snapshot, out_dir / workbook_name(snapshot))
     return {
         "html": str(html),
