@@ -1,13 +1,15 @@
 """Mutation check: apply small plausible bugs one at a time and see whether the tests catch each one.
 
-    .venv/bin/python scripts/mutate.py [--only NAME ...] [--list] [--keep]
+    .venv/bin/python scripts/mutate.py [--only WORD ...] [--list] [--no-baseline] [--keep]
 
 Each mutant is one textual edit (SQL or Python) in a throw-away git worktree of HEAD under /tmp (the
 repository itself is never edited), followed by the few tests that should catch it; a mutant is `killed`
-when they fail, `survived` when they pass. The worktree is reset after each mutant. Mutants of dbt models
-are judged by the model's dbt unit tests, run against a warehouse built once with `dbt run --empty` (only
-the parents' columns are needed). Prints one line per mutant and a summary (JSON on the last line); exit
-code 1 if any mutant survived, 2 if a mutant no longer applies (its text is gone from the code).
+when they fail, `survived` when they pass. Each set of tests is first run unmutated and must pass
+(--no-baseline skips that), and the file is restored after each mutant. Mutants of dbt models are judged
+by the model's dbt unit tests, against a warehouse built once with `dbt build --empty` (seeds, and models
+without rows: the unit tests need only their parents' columns). Prints one line per mutant and a summary
+(JSON on the last line); exit code 1 if any mutant survived, 2 if a mutant no longer applies (its text is
+gone from the code) or a test set fails without one.
 
 Only committed code is mutated: commit first.
 """
@@ -100,8 +102,8 @@ def _env(tree: Path, state: Path) -> dict[str, str]:
     """The tree's code first on the path (the venv's editable install points at the repository)."""
     return dict(
         os.environ, PYTHONPATH=str(tree), PLANWATCH_HOME=str(tree), PLANWATCH_STATE_DIR=str(state),
-        PLANWATCH_DATA_ROOT=str(tree / "data" / "samples"), PLANWATCH_RAW_DB=str(state / "raw.duckdb"),
-        PLANWATCH_BUILD_DB=str(state / "build.duckdb"), PLANWATCH_RAW_ALIAS=RAW_ALIAS,
+        PLANWATCH_DATA_ROOT=str(tree / "data" / "samples"), PLANWATCH_RAW_DB=str(state / "warehouse" / "raw.duckdb"),
+        PLANWATCH_BUILD_DB=str(state / "warehouse" / "build.duckdb"), PLANWATCH_RAW_ALIAS=RAW_ALIAS,
     )  # fmt: skip
 
 
@@ -111,7 +113,7 @@ def _prepare_dbt(tree: Path, state: Path) -> None:
 
     env = _env(tree, state)
     load_samples(env, "2024-09")
-    done = _run([str(DBT), "run", "--empty", "--profiles-dir", ".", "--target-path", str(state / "target"),
+    done = _run([str(DBT), "build", "--empty", "--exclude-resource-type", "test", "unit_test", "--profiles-dir", ".", "--target-path", str(state / "target"),
                  "--log-path", str(state / "logs")], tree / "dbt_project", env)  # fmt: skip
     if done.returncode != 0:
         raise SystemExit(f"mutate: dbt run --empty failed in {tree}: {done.stdout.strip()[-500:]}")
@@ -130,12 +132,24 @@ def _judge(mutant: Mutant, tree: Path, state: Path) -> tuple[bool, float]:
     return done.returncode != 0, time.monotonic() - started
 
 
+def _baseline(chosen: list[Mutant], tree: Path, state: Path) -> list[str]:
+    """The test sets that fail without any mutant: a mutant they `kill` would prove nothing."""
+    failing = []
+    for tests in dict.fromkeys(m.tests for m in chosen):
+        failed, seconds = _judge(Mutant("baseline", "", "", "", tests), tree, state)
+        print(f"baseline {'FAILS' if failed else 'passes'} {seconds:6.1f} s  {' '.join(tests)}", flush=True)
+        if failed:
+            failing.append(" ".join(tests))
+    return failing
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--only", nargs="*", help="run only mutants whose name contains one of these")
     parser.add_argument("--list", action="store_true", help="list the mutants and stop")
+    parser.add_argument("--no-baseline", action="store_true", help="do not first run each test set unmutated")
     parser.add_argument("--keep", action="store_true", help="keep the worktree")
     args = parser.parse_args()
     chosen = [m for m in MUTANTS if not args.only or any(word in m.name for word in args.only)]
@@ -150,6 +164,10 @@ def main() -> int:
     try:
         if any(m.tests[0] == "dbt-unit" for m in chosen):
             _prepare_dbt(tree, state)
+        failing = [] if args.no_baseline else _baseline(chosen, tree, state)
+        if failing:
+            print(f"mutate: these tests fail without a mutant: {'; '.join(failing)}", file=sys.stderr)
+            return 2
         for mutant in chosen:
             source = tree / mutant.path
             text = source.read_text(encoding="utf-8")
