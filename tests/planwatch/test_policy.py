@@ -187,3 +187,11 @@ def test_a_damaged_part_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "r" / "validation.json").write_text("{not json")
     with pytest.raises(ConfigError, match="validation.json: not a valid ValidationOutcome"):
         runs.load("r")
+
+
+def test_a_failed_validation_fails_the_night_with_its_blocking_checks_named() -> None:
+    """Even with a publish recorded (a cleared publish task, say), a failed validation fails the night."""
+    failed = ValidationOutcome(passed=False, checks=10, blocking=["fct_target_progress: 3 null statuses"])
+    verdict = judge(_good(validation=failed))
+    assert not verdict.ok
+    assert verdict.problems == ["validation failed: fct_target_progress: 3 null statuses"]
