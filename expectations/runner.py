@@ -30,8 +30,10 @@ from core.contracts import (
 from expectations.data_docs import build_data_docs
 from expectations.quality_rules import figure_sources, load_rules, run_rules, source_freshness
 from expectations.suites import (
+    MART_KEYS,
     PROGRESS_COLUMNS,
     RAW_COLUMNS,
+    UNBANDED,
     SuiteContext,
     fct_target_progress,
     keyed_mart,
@@ -41,18 +43,6 @@ from ingest.registry import Source
 
 log = logging.getLogger(__name__)
 BATCH_ROWS = 500_000  # figures of a raw source in one DataFrame (about 150 MB of pandas)
-
-# other marts validated when the build has them: name -> key columns
-MART_KEYS: dict[str, list[str]] = {
-    "dim_targets": ["target_id"],
-    "dim_indicators": ["indicator_code"],
-    "dim_bureaus": ["bureau_code"],
-    "dim_plans": ["plan_id"],
-    "fct_section_summary": ["plan_id", "section_no", "as_of_month"],
-    "fct_bureau_summary": ["plan_id", "bureau_code", "as_of_month"],
-    "fct_plan_summary": ["plan_id", "as_of_month"],
-    "fct_status_changes": ["plan_id", "target_id", "as_of_month"],
-}
 
 
 @dataclass(frozen=True)
@@ -188,7 +178,8 @@ def datasets_for(con: duckdb.DuckDBPyConnection, sources: dict[str, Source]) -> 
     for name, key in MART_KEYS.items():
         if name in present and set(key) <= present[name]:
             keys = ", ".join(f'"{c}"' for c in key)  # the suite checks the key and counts rows
-            datasets.append(Dataset(name, f'select {keys} from marts."{name}"', [], keyed_mart(name, key)))
+            suite = keyed_mart(name, key, banded=name not in UNBANDED)
+            datasets.append(Dataset(name, f'select {keys} from marts."{name}"', [], suite))
     return datasets
 
 
