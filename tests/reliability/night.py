@@ -1,6 +1,6 @@
 """A whole night through the step functions the DAG's tasks call, in one process, without Airflow.
 
-    python -m tests.reliability.night RUN_ID [--as-of YYYY-MM] [--allow-older]
+    python -m tests.reliability.night RUN_ID [--as-of YYYY-MM] [--logical-date ISO] [--allow-older]
     python -m tests.reliability.night RUN_ID --step load|dbt|validate|publish|report|finalize|rollback
 
 The kill loop runs a night in a subprocess with PLANWATCH_FAULT set, so that it dies at one checkpoint
@@ -29,6 +29,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
@@ -85,9 +86,12 @@ def dbt_build(run_id: str, as_of: str, known_on: str | None) -> None:
         )
 
 
-def run_night(run_id: str, as_of: str | None, *, allow_older: bool = False) -> int:
-    """long: one night's steps and their trigger rules, in the DAG's order, on one screen."""
-    ok, start = _step(run_id, "prepare", lambda: nightly.prepare(run_id, as_of, None))
+def run_night(
+    run_id: str, as_of: str | None, *, allow_older: bool = False, logical_date: datetime | None = None
+) -> int:
+    """long: one night's steps and their trigger rules, in the DAG's order, on one screen. Without
+    as_of, the night is the scheduled one of logical_date (default now), as the DAG's prepare takes it."""
+    ok, start = _step(run_id, "prepare", lambda: nightly.prepare(run_id, as_of, logical_date))
     if ok:
         _step(run_id, "fetch_sources", lambda: nightly.fetch_sources(run_id))
         _step(run_id, "load_sources", lambda: nightly.load_sources(run_id))
@@ -139,6 +143,7 @@ def main() -> int:
     parser.add_argument("run_id")
     parser.add_argument("--as-of")
     parser.add_argument("--allow-older", action="store_true", help="as the DAG does for an explicit as_of")
+    parser.add_argument("--logical-date", type=datetime.fromisoformat, help="the scheduled night's date")
     parser.add_argument("--step", choices=STEPS, help="run only this step of a night prepare started")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -149,7 +154,7 @@ def main() -> int:
             print(f"{args.step} failed: {type(exc).__name__}: {one_line(exc, 500)}", file=sys.stderr)
             return 1
         return 0
-    return run_night(args.run_id, args.as_of, allow_older=args.allow_older)
+    return run_night(args.run_id, args.as_of, allow_older=args.allow_older, logical_date=args.logical_date)
 
 
 if __name__ == "__main__":
