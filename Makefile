@@ -39,9 +39,12 @@ install: $(STAMP)
 run: install
 	$(VENV)/bin/planwatch run
 
+# test files run in TEST_WORKERS processes, each file whole in one of them (--dist loadfile): the
+# end-to-end files are minutes of one core each, and session fixtures are built once per worker
+TEST_WORKERS ?= 2
 test: install
 	bash scripts/system_deps.sh
-	$(VENV)/bin/python -m pytest
+	$(VENV)/bin/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: install
 	$(VENV)/bin/ruff check $(PACKAGES) dags tests benchmarks

@@ -16,6 +16,15 @@ import pytest
 from core.contracts import RAW_ALIAS
 from planwatch.runs import RunRecord, RunStore
 
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files with slow (end-to-end) tests first, each file's tests in their order: `make test` runs files
+    on two workers (pytest-xdist --dist loadfile) in this order, so the minutes-long files start at once
+    and the short ones fill in after, instead of one long file running alone at the end."""
+    slow = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow)
+
+
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "data" / "samples"
 BIN = Path(sys.executable).parent

@@ -3,6 +3,7 @@ the planning office type, what they read back, and one clear line for every mist
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import duckdb
 import pytest
 
 from ingest import raw_store
-from tests.conftest import BIN, SAMPLES, Project
+from tests.conftest import BIN, SAMPLES, Project, make_project
 from tests.returns.books import edit, row_of
 
 
@@ -25,12 +26,21 @@ def one_line_error(run: subprocess.CompletedProcess[str], text: str) -> None:
     assert "Traceback" not in run.stderr and len(run.stderr.strip().splitlines()) == 1
 
 
-@pytest.fixture
-def loaded(project: Project) -> Project:
-    """The bundled returns and review logs of January 2024, loaded."""
+@pytest.fixture(scope="module")
+def loaded_once(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """The bundled returns and review logs of January 2024, loaded once for the module (two processes,
+    about ten seconds)."""
+    once = make_project(tmp_path_factory.mktemp("returns_loaded"))
     for source in ("bureau_progress_returns", "bureau_return_reviews"):
-        run = planwatch(project, "sources", "load", source, "--as-of", "2024-01")
+        run = planwatch(once, "sources", "load", source, "--as-of", "2024-01")
         assert run.returncode == 0, run.stdout + run.stderr
+    return once
+
+
+@pytest.fixture
+def loaded(loaded_once: Project, project: Project) -> Project:
+    """A test's own copy of that loaded state (its decisions change the raw file)."""
+    shutil.copytree(loaded_once.state, project.state, dirs_exist_ok=True)
     return project
 
 
