@@ -40,11 +40,12 @@ run: install
 	$(VENV)/bin/planwatch run
 
 # test files run in TEST_WORKERS processes, each file whole in one of them (--dist loadfile): the
-# end-to-end files are minutes of one core each, and session fixtures are built once per worker
+# end-to-end files are minutes of one core each, and session fixtures are built once per worker. Files
+# start in the order tests/conftest.py gives them (end-to-end first), not xdist's most-tests-first.
 TEST_WORKERS ?= 2
 test: install
 	bash scripts/system_deps.sh
-	$(VENV)/bin/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+	$(VENV)/bin/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 lint: install
 	$(VENV)/bin/ruff check $(PACKAGES) dags tests benchmarks

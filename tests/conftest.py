@@ -22,7 +22,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     on two workers (pytest-xdist --dist loadfile) in this order, so the minutes-long files start at once
     and the short ones fill in after, instead of one long file running alone at the end."""
     slow = {item.path for item in items if item.get_closest_marker("slow")}
-    items.sort(key=lambda item: item.path not in slow)
+    whole_nights = ("e2e", "reliability")  # the longest files: several whole nights each
+    items.sort(key=lambda item: (item.path not in slow, item.path.parent.name not in whole_nights))
 
 
 REPO = Path(__file__).resolve().parent.parent
