@@ -64,7 +64,9 @@ _FIELDS = {f.name for f in fields(ManifestEntry)}
 
 
 class Landing:
-    _manifest_lock = threading.Lock()  # fetch threads of one process append to the same manifest
+    # fetch threads of one process append to the same manifest and read it: a read while another thread
+    # appends could see half a line (re-entrant: keep() reads the latest entry while holding it)
+    _manifest_lock = threading.RLock()
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -81,11 +83,16 @@ class Landing:
         if not path.exists():
             return []
         with path.open(encoding="utf-8") as fh:
-            rows = [json.loads(line) for line in fh if line.strip()]
+            text = fh.read()
+        # a line without its newline is an append still being written by another process (or cut short
+        # by a crash): it is not yet a delivery, and the release is simply fetched again
+        complete = text[: text.rfind("\n") + 1]
+        rows = [json.loads(line) for line in complete.splitlines() if line.strip()]
         return [ManifestEntry(**{k: v for k, v in row.items() if k in _FIELDS}) for row in rows]
 
     def latest_for(self, source_id: str, location: str) -> ManifestEntry | None:
-        return self._latest_by_location(source_id).get(redact(location))
+        with self._manifest_lock:
+            return self._latest_by_location(source_id).get(redact(location))
 
     def _latest_by_location(self, source_id: str) -> dict[str, ManifestEntry]:
         path = self._manifest_path(source_id)
