@@ -25,7 +25,7 @@ def dbt_build(run_id: str, as_of: str) -> dict[str, Any]:
 
     from core.settings import load_settings
     from planwatch.dbt_runtime import dbt_env
-    from planwatch.incremental import InputsStore, record_build
+    from planwatch.incremental import InputsStore, dbt_selection_args, record_build
     from planwatch.runs import RunStore
 
     settings = load_settings()
@@ -47,8 +47,7 @@ def dbt_build(run_id: str, as_of: str) -> dict[str, Any]:
         "--exclude-resource-type",
         "unit_test",
     ]
-    if plan is not None and plan.dbt_select:
-        args += ["--select", *plan.dbt_select.split()]
+    args += dbt_selection_args(plan)
     dbtRunner().invoke(args)
     record_build(str(run_dir), context={"run_id": run_id})
     build = RunStore(settings.runs_dir).load(run_id).build

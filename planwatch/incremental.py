@@ -234,18 +234,37 @@ def plan_night(
     return plan
 
 
+FULL_REFRESH = "--full-refresh"
+
+
+def dbt_selection_args(plan: NightPlan | None) -> list[str]:
+    """dbt's arguments for the night's plan: what is downstream of the raw tables that changed, or the
+    whole project with --full-refresh. A full build is what a changed model, seed, configuration, as-of
+    month or known-on date asks for; without --full-refresh the incremental models would keep the rows
+    they computed before it (they only replace the keys that received new rows)."""
+    if plan is not None and plan.dbt_select:
+        return ["--select", *plan.dbt_select.split()]
+    return [FULL_REFRESH]
+
+
 def choose_nodes(context: Any, operator: Any) -> None:
-    """cosmos interceptor of the dbt task: select what the night's plan says, and forget the last good
-    build until this one finishes."""
+    """cosmos interceptor of the dbt task: select what the night's plan says (or refresh every incremental
+    model on a full build), and forget the last good build until this one finishes."""
     settings = load_settings()
     plan = RunStore(settings.runs_dir).load(str(context["run_id"])).plan
     InputsStore.of(settings).forget_build()
     checkpoint("dbt.build.start")
-    if plan is not None and plan.dbt_select:
-        operator.select = plan.dbt_select
-        log.info("dbt rebuilds what is downstream of what changed: %s", plan.dbt_select)
+    # cosmos adds dbt_cmd_flags after its own; an operator reused by one process must not keep a full night's
+    flags = [f for f in (getattr(operator, "dbt_cmd_flags", None) or []) if f != FULL_REFRESH]
+    args = dbt_selection_args(plan)
+    if args[0] == "--select":
+        operator.select = plan.dbt_select if plan else None
+        log.info("dbt rebuilds what is downstream of what changed: %s", operator.select)
     else:
-        log.info("dbt builds the whole project")
+        operator.select = None
+        flags.append(FULL_REFRESH)
+        log.info("dbt builds the whole project, incremental models refreshed")
+    operator.dbt_cmd_flags = flags
 
 
 def read_run_results(project_dir: Path, selection: str) -> BuildOutcome:

@@ -25,7 +25,14 @@ from planwatch.fingerprint import (
     describe_changes,
     night_fingerprint,
 )
-from planwatch.incremental import InputsStore, PublishedInputs, ReportFiles, decide, read_run_results
+from planwatch.incremental import (
+    InputsStore,
+    PublishedInputs,
+    ReportFiles,
+    dbt_selection_args,
+    decide,
+    read_run_results,
+)
 from tests.conftest import Project, Warehouse
 
 SOURCE = "human_resources_employment"  # a monthly CSV: one release per month
@@ -187,6 +194,18 @@ def test_no_fingerprint_to_compare_with_or_a_full_run_builds_everything() -> Non
     assert decide(_fp(), None, _fp()).selection == "full"
     forced = decide(_fp(), _served(_fp()), _fp(), full=True)
     assert forced.build and forced.selection == "full" and forced.reasons == ["a full rebuild was asked for"]
+
+
+def test_a_full_build_refreshes_the_incremental_models_and_a_night_of_new_data_does_not() -> None:
+    """A changed model, seed or as-of month builds everything: incremental models (which replace only the
+    keys that received rows) must be rebuilt from scratch then, or they keep what the old code computed."""
+    assert dbt_selection_args(decide(_fp(), None, _fp())) == ["--full-refresh"]
+    assert dbt_selection_args(decide(_fp(), _served(_fp()), _fp(), full=True)) == ["--full-refresh"]
+    assert dbt_selection_args(decide(_fp(project="p2"), _served(_fp()), _fp())) == ["--full-refresh"]
+    new_data = decide(_fp(digest="b"), _served(_fp()), _fp())
+    assert new_data.selection == "new_data"
+    assert dbt_selection_args(new_data) == ["--select", *str(new_data.dbt_select).split()]
+    assert "--full-refresh" not in dbt_selection_args(new_data)
 
 
 def test_publishes_no_longer_kept_are_forgotten_and_reports_are_recorded(tmp_path: Path) -> None:

@@ -63,7 +63,7 @@ def dbt_build(run_id: str, as_of: str, known_on: str | None) -> None:
     from planwatch.dbt_runtime import dbt_env, release_dbt_duckdb
 
     settings = load_settings()
-    operator = SimpleNamespace(select=None)  # what choose_nodes sets on cosmos' operator
+    operator = SimpleNamespace(select=None, dbt_cmd_flags=[])  # what choose_nodes sets on cosmos' operator
     choose_nodes({"run_id": run_id}, operator)
     run_dir = settings.state_dir / "dbt_run"  # its target/ keeps dbt's partial parse between nights
     os.environ.update(dbt_env(settings))
@@ -73,6 +73,7 @@ def dbt_build(run_id: str, as_of: str, known_on: str | None) -> None:
             str(run_dir / "logs"), "--vars", json.dumps(dbt_vars), "--exclude-resource-type", "unit_test"]  # fmt: skip
     if operator.select:
         args += ["--select", *str(operator.select).split()]
+    args += operator.dbt_cmd_flags
     result = dbtRunner(callbacks=[dbt_node_checkpoint]).invoke(args)
     release_dbt_duckdb()
     record_build(str(run_dir), context={"run_id": run_id})

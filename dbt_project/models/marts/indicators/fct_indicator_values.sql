@@ -1,13 +1,84 @@
 -- What is known now: the latest vintage of every figure (indicator × region × period × measure), as
 -- published, plus the single-period values derived from year-to-date ones (flagged is_derived).
+-- Incremental by indicator × region × year, the unit a derived value depends on (every YTD figure of its
+-- year): a night's run recomputes the groups whose published figures differ from the table's (a new
+-- month, a revision, a source's figure winning the tie-break, a withdrawal) and replaces them; groups with
+-- no figure left are deleted before. Seeds, models, as-of month and known-on date changing make the night
+-- a full build, which the nightly runs with --full-refresh (planwatch/incremental.py).
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=value_group_key(),
+        pre_hook="{% if is_incremental() %}"
+            ~ "delete from {{ this }} where " ~ value_group_key() ~ " not in ("
+            ~ "select " ~ value_group_key() ~ " from {{ ref('int_indicator_values_aligned') }})"
+            ~ "{% endif %}",
+    )
+}}
+
 with
+
+{% if is_incremental() -%}
+    published_now as (
+        -- one hash of every column a published row copies from the aligned figure, per row
+        select
+            indicator_code,
+            region_code,
+            cast(period_year as integer) as period_year,
+            {{ published_row_hash() }} as row_hash
+        from {{ ref('int_indicator_values_aligned') }}
+    ),
+
+    published_before as (
+        select
+            indicator_code,
+            region_code,
+            period_year,
+            {{ published_row_hash() }} as row_hash
+        from {{ this }}
+        where not is_derived
+    ),
+
+    rows_added as (
+        select * from published_now
+        except all
+        select * from published_before
+    ),
+
+    rows_gone as (
+        select * from published_before
+        except all
+        select * from published_now
+    ),
+
+    changed_groups as (
+        select
+            indicator_code,
+            region_code,
+            period_year
+        from rows_added
+        union
+        select
+            indicator_code,
+            region_code,
+            period_year
+        from rows_gone
+    ),
+{%- endif %}
 
 values_aligned as (
     select * from {{ ref('int_indicator_values_aligned') }}
+    {% if is_incremental() -%}
+        where {{ value_group_key() }} in (select {{ value_group_key() }} from changed_groups)
+    {%- endif %}
 ),
 
 months_derived as (
     select * from {{ ref('int_indicator_months_derived') }}
+    {% if is_incremental() -%}
+        where {{ value_group_key() }} in (select {{ value_group_key() }} from changed_groups)
+    {%- endif %}
 ),
 
 indicators as (
