@@ -89,11 +89,20 @@ def _calendar(d: Decisions, source: Source, ctx: ReleaseContext) -> None:
         )
 
 
-def gaps(d: Decisions, runs: dict[int, set[Period]], source: Source, ctx: ReleaseContext) -> None:
+def gaps(
+    d: Decisions,
+    runs: dict[int, set[Period]],
+    source: Source,
+    ctx: ReleaseContext,
+    everywhere: set[tuple[int, int]] | None = None,
+) -> None:
     """A series present before and after a period that the others have, but not in it, lost a row there:
-    a mistyped label, a NUL byte or another encoding in that row made it match nothing (issue 14)."""
-    everywhere = {(p.year, p.end_month) for ps in runs.values() for p in ps}
-    by_dup = {s.dup_key: s for s in d.series}
+    a mistyped label, a NUL byte or another encoding in that row made it match nothing (issue 14).
+
+    `runs`: the periods of each series (by dup_key) that has two or more; `everywhere`: the (year, end
+    month) of every period in the release (None: those of `runs`)."""
+    if everywhere is None:
+        everywhere = {(p.year, p.end_month) for ps in runs.values() for p in ps}
     for dup, periods in sorted(runs.items()):  # in the file's column order: the first gap found is named
         ends = sorted({(p.year, p.end_month) for p in periods})
         if len(ends) < 2:
@@ -101,7 +110,9 @@ def gaps(d: Decisions, runs: dict[int, set[Period]], source: Source, ctx: Releas
         inside = {e for e in everywhere if ends[0] < e < ends[-1] and e not in set(ends)}
         if inside:
             gap = min(inside)
-            plan = by_dup[dup]
+            plan = next(
+                s for s in reversed(d.series) if s.dup_key == dup
+            )  # the last, as a dict by dup_key kept
             unmatched = list(
                 dict.fromkeys(s.example for s in d.skips if s.reason == "label not in the registry")
             )
