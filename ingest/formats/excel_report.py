@@ -24,7 +24,16 @@ from python_calamine import CalamineError, CalamineWorkbook
 from core.errors import Location
 from ingest.errors import ReleaseError
 from ingest.formats import xlsx_guard
-from ingest.formats.base import Cells, Format, Measure, Regex, ReleaseContext, Strict, cells_table
+from ingest.formats.base import (
+    CELL_SCHEMA,
+    Cells,
+    Format,
+    Measure,
+    Regex,
+    ReleaseContext,
+    Strict,
+    cells_table,
+)
 from ingest.formats.excel_layout import cell_text, column_letter, joined_headers, propose, write_sample
 from ingest.normalise import NormaliseError, Period, parse_period, split_label
 
@@ -112,10 +121,17 @@ def _cells(
             continue
         keep.append(i)
     kept = [body[i] for i in keep]
-    units = [(cell_text(r[uc]) or None) if uc is not None and uc < len(r) else None for r in kept]
-    file_rows = [top + i + 1 for i in keep]
-    keys = [labels[i] for i in keep]
-    position = {top + i: n for n, i in enumerate(keep)}
+    unit_texts: dict[Any, str | None] = {}  # a unit column repeats a few units: each read once
+    units = [
+        _memo(unit_texts, r[uc], lambda v: cell_text(v) or None) if uc is not None and uc < len(r) else None
+        for r in kept
+    ]
+    n = len(kept)
+    # the row's columns are built once and repeated for each value column, not converted again for each
+    file_rows = pa.array([top + i + 1 for i in keep], pa.int32())
+    keys = pa.array([labels[i] for i in keep], pa.string())
+    shared = {"file_row": file_rows, "key": keys, "label": keys, "unit_text": pa.array(units, pa.string())}
+    position = {top + i: n for n, i in enumerate(keep)} if scan.errors else {}
     parts = []
     for c, measure in by_col.items():
         raw = [r[c] if c < len(r) else None for r in kept]
@@ -124,21 +140,9 @@ def _cells(
         for (row, col), error in scan.errors.items():  # calamine reads #DIV/0! as an empty string
             if col == c and row in position:
                 nums[position[row]], texts[position[row]] = None, error or "#VALUE!"
-        n = len(raw)
-        parts.append(
-            cells_table(
-                file_row=file_rows,
-                col=[column_letter(c)] * n,
-                key=keys,
-                label=keys,
-                unit_text=units,
-                col_unit=[_header_unit(headers[c])] * n,
-                measure=[measure] * n,
-                value_text=texts,
-                value_num=nums,
-                sheet=[sheet] * n,
-            )  # fmt: skip
-        )
+        repeated = {"col": column_letter(c), "col_unit": _header_unit(headers[c]), "measure": measure}
+        own = {"value_num": pa.array(nums, pa.float64()), "value_text": pa.array(texts, pa.string())}
+        parts.append(_part(shared | own, repeated | {"sheet": sheet}, n))
     table = pa.concat_tables(parts) if parts else cells_table()
     return Cells(
         table=table,
@@ -147,6 +151,25 @@ def _cells(
         release_date=released,
         columns={"sheet": sheet, **({"unit": column_letter(uc)} if uc is not None else {})},
     )
+
+
+def _part(arrays: dict[str, pa.Array], repeated: dict[str, str | None], n: int) -> pa.Table:
+    """One value column's cells: the arrays given, the repeated texts n times, the other columns null."""
+    return pa.Table.from_arrays(
+        [
+            arrays[name] if name in arrays else pa.repeat(pa.scalar(repeated.get(name), field.type), n)
+            for name, field in zip(CELL_SCHEMA.names, CELL_SCHEMA, strict=True)
+        ],
+        schema=CELL_SCHEMA,
+    )
+
+
+def _memo(memo: dict[Any, Any], value: Any, read: Any) -> Any:
+    key = (type(value), value)  # 1, 1.0 and True are equal keys but not the same text
+    if key in memo:
+        return memo[key]
+    memo[key] = found = read(value)
+    return found
 
 
 def _header_unit(header: str) -> str | None:

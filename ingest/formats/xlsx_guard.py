@@ -103,7 +103,7 @@ def _scan_sheet(z: zipfile.ZipFile, path: str, limits: Limits, where: Location) 
             cols = set(_COL.findall(text))
             if cols:
                 found.columns = max(found.columns, max(column_number(c) for c in cols))
-            for col, row, value in _ERROR.findall(text):
+            for col, row, value in _ERROR.findall(text) if b't="e"' in text else ():  # most sheets have none
                 found.errors[(int(row) - 1, column_number(col) - 1)] = value.decode("utf-8", "replace")
             _check(found, limits, where)
             tail = text[-_TAIL:]
