@@ -64,6 +64,11 @@ def is_percent_unit(unit: Unit) -> bool:
     return unit.canonical in ("percent", "percentage_point")
 
 
+def growth_words(label: str) -> bool:
+    """Does a row's label name a growth (增长, 增速 ...)? What row_measure reads of the label."""
+    return _GROWTH_WORDS.search(label) is not None
+
+
 def row_measure(
     column_measure: str,
     unit: Unit | None,
@@ -77,7 +82,7 @@ def row_measure(
     vocab = vocab or vocabulary()
     rules = rules or measure_rules()
     if is_percent_unit(unit) and not vocab.measures[column_measure].is_percent:
-        if _GROWTH_WORDS.search(label) and column_measure in rules.growth_measure:
+        if growth_words(label) and column_measure in rules.growth_measure:
             return rules.growth_measure[column_measure]
         return "rate_pct"
     if unit.canonical == "count" and column_measure in rules.count_measure:
