@@ -118,6 +118,8 @@ def _bounded_profile(home: Path) -> None:
     README.md asks for the same in the project's profile)."""
     profile = home / "dbt_project" / "profiles.yml"
     text = profile.read_text(encoding="utf-8")
+    if "PLANWATCH_DUCKDB_MEMORY" in text and "PLANWATCH_DUCKDB_THREADS" in text:
+        return  # the project's profile reads them already
     if "threads: 2\n" not in text:
         raise SystemExit(f"{profile}: expected `threads: 2` to put the DuckDB settings beside")
     profile.write_text(text.replace("      threads: 2\n", PROFILE_SETTINGS), encoding="utf-8")

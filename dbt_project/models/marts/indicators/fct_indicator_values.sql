@@ -42,13 +42,13 @@ with
 
     rows_added as (
         select * from published_now
-        except all
+        except
         select * from published_before
     ),
 
     rows_gone as (
         select * from published_before
-        except all
+        except
         select * from published_now
     ),
 
