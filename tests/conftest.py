@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -84,12 +86,23 @@ def airflow_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("airflow")
     env = airflow_env(home, None)
     subprocess.run([str(BIN / "airflow"), "db", "migrate"], env=env, check=True, capture_output=True)
+    shutil.copyfile(home / "airflow.db", home.parent / "airflow-migrated-without-pool.db")
     subprocess.run(
         [str(BIN / "airflow"), "pools", "set", "planwatch_duckdb", "1", "duckdb writers"],
         env=env,
         check=True,
         capture_output=True,
     )
+    return home
+
+
+@pytest.fixture
+def airflow_home_without_pool(airflow_home: Path, tmp_path: Path) -> Path:
+    """A fresh Airflow home whose metadata database is migrated but has no planwatch_duckdb pool: a copy
+    of the session's database as `airflow db migrate` left it, before the pool was set."""
+    home = tmp_path / "airflow_without_pool"
+    home.mkdir()
+    shutil.copyfile(airflow_home.parent / "airflow-migrated-without-pool.db", home / "airflow.db")
     return home
 
 
@@ -153,6 +166,25 @@ def load_samples(env: dict[str, str], as_of: str) -> None:
     subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True)
 
 
+def shared_across_workers(
+    tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]
+) -> Path:
+    """A folder made once per test session by whichever pytest-xdist worker asks first, under a file lock
+    in the session's base temp folder; the other workers wait for it and reuse it. Callers copy what they
+    change (each worker's session fixtures keep their own copy), so nothing is written here after `make`."""
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = root / f"shared-{name}"
+    with (root / f"shared-{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed, or the worker dies
+        if not (folder / ".made").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            make(folder)
+            (folder / ".made").touch()
+    return folder
+
+
 @dataclass
 class Warehouse:
     """A raw file loaded with the sample data and a dbt build of it, made once per test session."""
@@ -162,9 +194,7 @@ class Warehouse:
     state: Path
 
 
-@pytest.fixture(scope="session")
-def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
-    state = tmp_path_factory.mktemp("warehouse_state")
+def _build_warehouse(state: Path) -> None:
     env = dict(
         os.environ, PLANWATCH_STATE_DIR=str(state), PLANWATCH_DATA_ROOT=str(SAMPLES), PLANWATCH_HOME=str(REPO)
     )
@@ -180,4 +210,103 @@ def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
         text=True,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout[-4000:]
-    return Warehouse(raw, build, state)
+
+
+@pytest.fixture(scope="session")
+def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
+    """Loaded and built once for the whole session (about a minute), shared by both xdist workers; each
+    worker gets its own copy of the files, as when it built them itself."""
+    shared = shared_across_workers(tmp_path_factory, "warehouse", _build_warehouse)
+    state = tmp_path_factory.mktemp("warehouse_state")
+    shutil.copytree(shared, state, dirs_exist_ok=True)
+    return Warehouse(state / "warehouse" / "raw.duckdb", state / "warehouse" / "build.duckdb", state)
+
+
+@dataclass
+class PrivateData(Project):
+    """A project whose releases are a private copy of the samples, so that a test can revise one."""
+
+    data_root: Path = field(default=Path())
+
+    def env(self, **extra: str) -> dict[str, str]:
+        return super().env(PLANWATCH_DATA_ROOT=str(self.data_root), **extra)
+
+
+def copy_private(proj: PrivateData, tmp: Path) -> PrivateData:
+    """The project moved to `tmp`, as if its nights had run there: a copy that keeps what the state relies
+    on (hard links: the serving file is its publish's archive; relative symlinks: `current` of the
+    exports), with the absolute paths the state's records hold (the serving file, the reports a publish
+    wrote, data docs) rewritten to the copy's, so that the copy never reads or trusts the original's files."""
+    tmp.mkdir(parents=True, exist_ok=True)
+    folders = (proj.home, proj.state, proj.data_root)
+    for folder in folders:
+        subprocess.run(["cp", "-a", str(folder), str(tmp / folder.name)], check=True)
+    moved = {f"{folder}/": f"{tmp / folder.name}/" for folder in folders}
+    moved |= {f'{folder}"': f'{tmp / folder.name}"' for folder in folders}
+    for record in (tmp / proj.state.name).rglob("*.json"):
+        text = record.read_text(encoding="utf-8")
+        if any(old in text for old in moved):
+            for old, new in moved.items():
+                text = text.replace(old, new)
+            record.write_text(text, encoding="utf-8")
+    return PrivateData(tmp / proj.home.name, tmp / proj.state.name, tmp / proj.data_root.name)
+
+
+@dataclass
+class FirstNight:
+    """A project after its first real night (`airflow dags test`, as of 2024-09, on a private copy of the
+    sample releases: everything built and published), made once per session and copied for each test."""
+
+    project: PrivateData
+    result: RunResult
+
+    def copy(self, tmp: Path) -> PrivateData:
+        return copy_private(self.project, tmp)
+
+
+@pytest.fixture(scope="session")
+def first_night(tmp_path_factory: pytest.TempPathFactory, airflow_home: Path) -> FirstNight:
+    """The first night of the sample data is the same night wherever a test needs one behind it: it is run
+    once per session (by the first xdist worker that asks, in its Airflow metadata database) and each
+    test works on a copy of the project it left (tests/e2e/test_incremental.py, test_nightly_dag.py)."""
+
+    def make(folder: Path) -> None:
+        base = make_project(folder)
+        data = folder / "data"
+        shutil.copytree(SAMPLES, data)
+        started = datetime.now(UTC)
+        first = run_nightly(PrivateData(base.home, base.state, data), airflow_home)
+        (folder / "first_night.json").write_text(
+            json.dumps(
+                {"returncode": first.returncode, "output": first.output, "started": started.isoformat()}
+            )
+        )
+
+    folder = shared_across_workers(tmp_path_factory, "first_night", make)
+    saved = json.loads((folder / "first_night.json").read_text())
+    proj = PrivateData(folder / "home", folder / "state", folder / "data")
+    started = datetime.fromisoformat(saved["started"])
+    record = RunStore(proj.state / "runs").since(started) or RunRecord()
+    return FirstNight(proj, RunResult(saved["returncode"], saved["output"], record))
+
+
+@pytest.fixture(scope="session")
+def returns_warehouse(built_warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
+    """The sample data plus a few months of three bureaus' progress returns (tests/dbt/returns_fixture.py),
+    built by dbt once per session for both workers (tests/dbt/test_returns_build.py and the reports of
+    returns read the same build); each worker gets its own copy of the files."""
+    from tests.dbt.returns_fixture import sample_returns, write_returns
+    from tests.dbt.test_dbt_build import dbt_build
+
+    def make(state: Path) -> None:
+        (state / "warehouse").mkdir()
+        raw, build = state / "warehouse" / "raw.duckdb", state / "warehouse" / "build.duckdb"
+        shutil.copyfile(built_warehouse.raw_db, raw)
+        write_returns(raw, sample_returns())
+        proc = dbt_build(state, raw, build)
+        assert proc.returncode == 0, proc.stdout[-4000:]
+
+    shared = shared_across_workers(tmp_path_factory, "returns_warehouse", make)
+    state = tmp_path_factory.mktemp("returns_state")
+    shutil.copytree(shared, state, dirs_exist_ok=True)
+    return Warehouse(state / "warehouse" / "raw.duckdb", state / "warehouse" / "build.duckdb", state)

@@ -4,10 +4,8 @@ another as-of month. What Airflow shows is read from its own metadata database."
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -18,7 +16,7 @@ from planwatch.incremental import plan_night
 from planwatch.nightly import fetch_sources, load_sources, prepare
 from planwatch.runcmd import format_summary
 from samples.generate import sample_release
-from tests.conftest import SAMPLES, Project, make_project, run_nightly
+from tests.conftest import FirstNight, PrivateData, run_nightly
 
 pytestmark = pytest.mark.slow
 
@@ -27,29 +25,14 @@ NEW_JOBS = """select value from marts.fct_indicator_values where indicator_code 
               and measure = 'count_ytd' and period_year = 2024 and period_end_month = 9"""
 
 
-@dataclass
-class PrivateData(Project):
-    """A project whose releases are a private copy of the samples, so that a test can revise one."""
-
-    data_root: Path = field(default=Path())
-
-    def env(self, **extra: str) -> dict[str, str]:
-        return super().env(PLANWATCH_DATA_ROOT=str(self.data_root), **extra)
-
-
 @pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory, airflow_home: Path) -> PrivateData:
-    """A project after its first night (everything built and published)."""
-    tmp = tmp_path_factory.mktemp("incremental")
-    base = make_project(tmp)
-    data = tmp / "data"
-    shutil.copytree(SAMPLES, data)
-    proj = PrivateData(base.home, base.state, data)
-    first = run_nightly(proj, airflow_home)
+def home(tmp_path_factory: pytest.TempPathFactory, first_night: FirstNight) -> PrivateData:
+    """A project after its first night (everything built and published): a copy of the session's."""
+    first = first_night.result
     assert first.returncode == 0, first.output[-3000:]
     assert first.record.plan is not None and first.record.plan.selection == "full"
     assert first.record.publish is not None
-    return proj
+    return first_night.copy(tmp_path_factory.mktemp("incremental"))
 
 
 @pytest.fixture

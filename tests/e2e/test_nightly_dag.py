@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
 from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from tests.conftest import BIN, Project, airflow_env, run_nightly
+from tests.conftest import FirstNight, Project, run_nightly
 
 pytestmark = pytest.mark.slow
 
@@ -21,9 +20,12 @@ def _rows(db: Path, sql: str) -> list[tuple]:
         return con.execute(sql).fetchall()
 
 
-def test_nightly_run_publishes_and_a_rerun_changes_nothing(project: Project, airflow_home: Path) -> None:
-    first = run_nightly(project, airflow_home)
+def test_nightly_run_publishes_and_a_rerun_changes_nothing(
+    first_night: FirstNight, airflow_home: Path, tmp_path: Path
+) -> None:
+    first = first_night.result  # the session's first night (tests/conftest.py); the rest runs on a copy
     assert first.returncode == 0, first.output[-3000:]
+    project = first_night.copy(tmp_path)
     serving = project.state / "warehouse" / "planwatch.duckdb"
     raw = project.state / "warehouse" / "raw.duckdb"
     assert serving.exists()
@@ -65,10 +67,11 @@ def test_nightly_run_publishes_and_a_rerun_changes_nothing(project: Project, air
 
 
 def test_a_wrong_mart_is_not_published_and_the_run_fails_with_the_check(
-    project: Project, airflow_home: Path
+    first_night: FirstNight, airflow_home: Path, tmp_path: Path
 ) -> None:
-    good = run_nightly(project, airflow_home)
+    good = first_night.result  # a good night published first: a copy of the session's first night
     assert good.returncode == 0, good.output[-3000:]
+    project = first_night.copy(tmp_path)
     serving = project.state / "warehouse" / "planwatch.duckdb"
     before = _rows(serving, MART_QUERY)
     inode = serving.stat().st_ino
@@ -97,13 +100,10 @@ def test_a_wrong_mart_is_not_published_and_the_run_fails_with_the_check(
 
 
 def test_a_deployment_without_the_writers_pool_fails_at_once_naming_it(
-    project: Project, tmp_path_factory: pytest.TempPathFactory
+    project: Project, airflow_home_without_pool: Path
 ) -> None:
     """A fresh Airflow without the pool: the scheduler would leave every writer waiting in silence."""
-    home = tmp_path_factory.mktemp("airflow_without_pool")
-    env = airflow_env(home, None)
-    subprocess.run([str(BIN / "airflow"), "db", "migrate"], env=env, check=True, capture_output=True)
-    run = run_nightly(project, home)
+    run = run_nightly(project, airflow_home_without_pool)
     assert run.returncode != 0
     assert "Airflow pool 'planwatch_duckdb' does not exist" in run.output
     assert run.record.outcome is not None and not run.record.outcome.ok

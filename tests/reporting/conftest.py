@@ -76,20 +76,15 @@ def status_rules(serving_db: Path) -> dict[str, dict[str, Any]]:
 
 
 @pytest.fixture(scope="session")
-def returns_serving_db(built_warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def returns_serving_db(returns_warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample data plus a few months of three bureaus' progress returns (tests/dbt/returns_fixture.py),
-    built by dbt and published: what the report shows once bureaus return their progress."""
+    built by dbt (the session's build, tests/conftest.py) and published: what the report shows once bureaus
+    return their progress."""
     from publishing.publish import publish
-    from tests.dbt.returns_fixture import sample_returns, write_returns
-    from tests.dbt.test_dbt_build import dbt_build
 
     root = tmp_path_factory.mktemp("returns_serving")
-    (root / "warehouse").mkdir()
-    raw, build = root / "warehouse" / "raw.duckdb", root / "warehouse" / "build.duckdb"
-    shutil.copyfile(built_warehouse.raw_db, raw)
-    write_returns(raw, sample_returns())
-    proc = dbt_build(root, raw, build)
-    assert proc.returncode == 0, proc.stdout[-4000:]
+    build = root / "build.duckdb"
+    shutil.copyfile(returns_warehouse.build_db, build)
     return publish(build, root / "planwatch.duckdb", root / "published").path
 
 
