@@ -25,7 +25,26 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     and the short ones fill in after, instead of one long file running alone at the end."""
     slow = {item.path for item in items if item.get_closest_marker("slow")}
     whole_nights = ("e2e", "reliability")  # the longest files: several whole nights each
-    items.sort(key=lambda item: (item.path not in slow, item.path.parent.name not in whole_nights))
+    # files of half a minute to two without the slow marker: started before the many short files, so that
+    # the run does not end with one worker on one of them and the other idle (the tail of the path order)
+    heavy = {Path(__file__).parent / name for name in HEAVY_FILES}
+    items.sort(
+        key=lambda item: (
+            item.path not in slow,
+            item.path.parent.name not in whole_nights,
+            item.path not in heavy,
+        )
+    )
+
+
+HEAVY_FILES = (
+    "samples/test_generate.py",
+    "test_code_quality.py",
+    "dbt/test_dbt_build.py",
+    "dbt/test_returns_build.py",
+    "ingest/test_sources.py",
+    "ingest/test_commands.py",
+)
 
 
 REPO = Path(__file__).resolve().parent.parent
