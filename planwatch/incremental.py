@@ -155,6 +155,16 @@ def changed_tables(
     return sorted(tables)
 
 
+def withdrawn_since(last_build: Fingerprint | None, current: Fingerprint) -> list[str]:
+    """Sources with a load withdrawn (or reprocessed) since the last build, in id order."""
+    if last_build is None or last_build.raw is None or current.raw is None:
+        return []
+    before, after = last_build.raw.sources, current.raw.sources
+    return sorted(
+        s for s, now in after.items() if now.withdrawn != (before[s].withdrawn if s in before else 0)
+    )
+
+
 def decide(
     current: Fingerprint,
     served: PublishedInputs | None,
@@ -187,6 +197,14 @@ def decide(
     tables: list[str] = []
     if last_build is not None and last_build.raw and current.raw and last_build.same_build_inputs(current):
         tables = changed_tables(last_build.raw, current.raw, figure_sources)
+    if tables and withdrawn_since(last_build, current):
+        # the incremental models take in rows loaded since their last run; a withdrawn load's rows leave
+        # the raw views without a trace they could see, so only a full rebuild drops its figures
+        reason = "a release was withdrawn or reprocessed since the last build: everything is rebuilt"
+        return NightPlan(
+            build=True, selection="full", reasons=[*changes, reason], fingerprint=current,
+            compared_with=compared,
+        )  # fmt: skip
     changed = None
     if tables and served.fingerprint.raw is not None and served.fingerprint.same_build_inputs(current):
         assert current.raw is not None

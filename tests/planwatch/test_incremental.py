@@ -239,3 +239,24 @@ def test_the_build_is_read_from_dbts_own_run_results(built_warehouse: Warehouse,
     ]
     (project_dir / "target" / "run_results.json").unlink()
     assert read_run_results(project_dir, "full").failed == ["dbt wrote no run_results.json"]
+
+
+def test_a_withdrawal_since_the_last_build_rebuilds_everything_from_scratch() -> None:
+    """The incremental models take in rows loaded since their last run; a withdrawn (or reprocessed) load's
+    rows just leave the raw views, so a night after `sources withdraw` must refresh them whole."""
+    withdrawn = _fp(digest="b")
+    assert withdrawn.raw is not None
+    loads = withdrawn.raw.sources["stats_monthly_report"].model_copy(update={"current": 18, "withdrawn": 1})
+    withdrawn = withdrawn.model_copy(
+        update={
+            "raw": withdrawn.raw.model_copy(
+                update={"sources": withdrawn.raw.sources | {"stats_monthly_report": loads}}
+            )
+        }
+    )
+    plan = decide(withdrawn, _served(_fp()), _fp())
+    assert plan.selection == "full" and plan.changed_sources is None
+    assert plan.reasons[-1].startswith("a release was withdrawn or reprocessed since the last build")
+    assert dbt_selection_args(plan) == ["--full-refresh"]
+    # a new release alone stays a night of new data
+    assert decide(_fp(digest="b"), _served(_fp()), _fp()).selection == "new_data"
