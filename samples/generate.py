@@ -80,6 +80,11 @@ def generate(
         from core.settings import load_settings
 
         sources_dir = load_settings().sources_dir
+    if as_of_year > LAST_YEAR:  # said before writing eleven sources' files for nothing
+        raise ConfigError(
+            f"no sample figures for {as_of_year} (the generators cover {FIRST_YEAR}-{LAST_YEAR}; "
+            f"give --as-of up to {LAST_YEAR}-12)"
+        )
     as_of = date(as_of_year, as_of_month, 1)
     written: list[Path] = []
     for source in load_registry(sources_dir).values():
