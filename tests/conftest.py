@@ -251,24 +251,29 @@ class PrivateData(Project):
         return super().env(PLANWATCH_DATA_ROOT=str(self.data_root), **extra)
 
 
-def copy_private(proj: PrivateData, tmp: Path) -> PrivateData:
-    """The project moved to `tmp`, as if its nights had run there: a copy that keeps what the state relies
-    on (hard links: the serving file is its publish's archive; relative symlinks: `current` of the
-    exports), with the absolute paths the state's records hold (the serving file, the reports a publish
-    wrote, data docs) rewritten to the copy's, so that the copy never reads or trusts the original's files."""
+def moved_copy(folders: tuple[Path, ...], tmp: Path, state: Path) -> list[Path]:
+    """Folders of a deployment moved to `tmp`, as if its nights had run there: a copy that keeps what the
+    state relies on (hard links: the serving file is its publish's archive; relative symlinks: `current` of
+    the exports), with the absolute paths the state's records hold (the serving file, the reports a
+    publish wrote, data docs: the .json records under `state`, one of the folders) rewritten to the
+    copy's, so that the copy never reads or trusts the original's files. Returns the copies, in order."""
     tmp.mkdir(parents=True, exist_ok=True)
-    folders = (proj.home, proj.state, proj.data_root)
     for folder in folders:
         subprocess.run(["cp", "-a", str(folder), str(tmp / folder.name)], check=True)
     moved = {f"{folder}/": f"{tmp / folder.name}/" for folder in folders}
     moved |= {f'{folder}"': f'{tmp / folder.name}"' for folder in folders}
-    for record in (tmp / proj.state.name).rglob("*.json"):
+    for record in (tmp / state.name).rglob("*.json"):
         text = record.read_text(encoding="utf-8")
         if any(old in text for old in moved):
             for old, new in moved.items():
                 text = text.replace(old, new)
             record.write_text(text, encoding="utf-8")
-    return PrivateData(tmp / proj.home.name, tmp / proj.state.name, tmp / proj.data_root.name)
+    return [tmp / folder.name for folder in folders]
+
+
+def copy_private(proj: PrivateData, tmp: Path) -> PrivateData:
+    """The project moved to `tmp` (`moved_copy`)."""
+    return PrivateData(*moved_copy((proj.home, proj.state, proj.data_root), tmp, proj.state))
 
 
 @dataclass

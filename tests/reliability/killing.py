@@ -21,7 +21,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -30,7 +30,7 @@ from core.settings import Settings, load_settings
 from ingest import raw_store
 from publishing.publish import current_publish_id
 from samples.generate import sample_release
-from tests.conftest import REPO, SAMPLES, Project, make_project
+from tests.conftest import REPO, SAMPLES, PrivateData, make_project, moved_copy
 
 BASE_AS_OF = "2024-03"  # the month the base night is as of: January-March, cheap to load and build
 REVISED = ("human_resources_employment", "human_resources/2024/rsj_jy_202403.csv")  # a monthly CSV
@@ -38,13 +38,8 @@ KILL_TIMEOUT_S = 600
 
 
 @dataclass
-class Home(Project):
+class Home(PrivateData):
     """A planwatch home with its own copy of the sample releases."""
-
-    data_root: Path = field(default=Path())
-
-    def env(self, **extra: str) -> dict[str, str]:
-        return super().env(PLANWATCH_DATA_ROOT=str(self.data_root), **extra)
 
     @contextlib.contextmanager
     def active(self) -> Iterator[Settings]:
@@ -75,12 +70,8 @@ def new_home(tmp: Path) -> Home:
 
 
 def copy_home(home: Home, tmp: Path) -> Home:
-    """A copy that keeps what the state relies on: hard links (the serving file is its publish's archive)
-    and symlinks (`current` of the exports)."""
-    tmp.mkdir(parents=True, exist_ok=True)
-    for folder in (home.home, home.state, home.data_root):
-        subprocess.run(["cp", "-a", str(folder), str(tmp / folder.name)], check=True)
-    return Home(tmp / home.home.name, tmp / home.state.name, tmp / home.data_root.name)
+    """The home moved to `tmp`, its records' paths with it (tests.conftest.moved_copy)."""
+    return Home(*moved_copy((home.home, home.state, home.data_root), tmp, home.state))
 
 
 def night(
