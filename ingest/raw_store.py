@@ -39,7 +39,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa
 
 from core.errors import UsageError
 from core.faults import checkpoint
@@ -287,22 +286,7 @@ def _write_figures(con: duckdb.DuckDBPyConnection, parsed: ParsedRelease, releas
     """The release's series in one bulk insert, its figures in one INSERT ... SELECT, then the checks."""
     from ingest.formats.checks import check_written  # the checks read the engine's helper tables
 
-    series = pa.table(
-        {
-            "release_no": pa.array([release_no] * len(parsed.series), pa.int32()),
-            "series_no": pa.array([s.series_no for s in parsed.series], pa.int32()),
-            "indicator_code": pa.array([s.indicator_code for s in parsed.series], pa.string()),
-            "measure": pa.array([s.measure for s in parsed.series], pa.string()),
-            "unit": pa.array([s.unit.canonical for s in parsed.series], pa.string()),
-            "unit_raw": pa.array([s.unit.raw for s in parsed.series], pa.string()),
-            "unit_multiplier": pa.array([s.unit.multiplier for s in parsed.series], pa.float64()),
-            "label_raw": pa.array([s.label_raw for s in parsed.series], pa.string()),
-            "file_sheet": pa.array([s.sheet for s in parsed.series], pa.string()),
-        }
-    )
-    con.register("pw_new_series", series)  # one bulk insert, not a statement per series
-    con.execute("insert into release_series by name select * from pw_new_series")
-    con.unregister("pw_new_series")
+    parsed.insert_series(con, release_no)  # one bulk insert from the series table, not a row per series
     loaded = parsed.insert(con, release_no)
     check_written(con, parsed, release_no, loaded)
     return loaded

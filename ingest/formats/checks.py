@@ -19,6 +19,7 @@ import duckdb
 from core.errors import Location
 from ingest.errors import ReleaseError
 from ingest.formats.periods import gaps
+from ingest.formats.resolve import SeriesPlan, plan_of
 from ingest.normalise import NormaliseError, Period, parse_number
 from ingest.raw_store import first
 
@@ -42,7 +43,7 @@ def _cell_where(
     con: duckdb.DuckDBPyConnection, parsed: ParsedRelease, file_row: int, series_no: int
 ) -> Location:
     """Where a figure sits, for a message: its sheet and column, found in the cells again."""
-    plan = next((s for s in parsed.series if s.series_no == series_no), None)
+    plan = parsed.plan(con, series_no)
     col = plan.col if plan else None
     sheet = plan.sheet if plan else None
     return Location(parsed.source.id, parsed.ctx.file_name, sheet, file_row, col)
@@ -68,7 +69,7 @@ def _read_texts(con: duckdb.DuckDBPyConnection, parsed: ParsedRelease, release_n
         try:
             value = parse_number(text)
         except NormaliseError as exc:
-            plan = next((s for s in parsed.series if s.series_no == series_no), None)
+            plan = parsed.plan(con, series_no)
             label = f" (indicator {plan.label})" if plan else ""
             raise ReleaseError(
                 _cell_where(con, parsed, first_row, series_no),
@@ -105,7 +106,8 @@ def _in_bounds(con: duckdb.DuckDBPyConnection, parsed: ParsedRelease, release_no
     if row is None:
         return
     file_row, series_no, value, _, lo, hi, multiplier = row
-    plan = next(s for s in parsed.series if s.series_no == series_no)
+    plan = parsed.plan(con, series_no)
+    assert plan is not None
     where = _cell_where(con, parsed, file_row, series_no)
     if not _finite(value * multiplier):
         raise ReleaseError(
@@ -145,7 +147,7 @@ def _no_duplicates_or_gaps(con: duckdb.DuckDBPyConnection, parsed: ParsedRelease
     )
     try:
         duplicated = first(con.execute(f"select bool_or(n > regions) from pw_groups_{t}").fetchall())[0]
-        unique_series = len({s.dup_key for s in parsed.series}) == len(parsed.series)
+        unique_series = parsed.decisions.identities == parsed.decisions.series_count
         if not unique_series or duplicated:
             _duplicate(con, parsed, release_no, unique_series)
         everywhere = {
@@ -164,7 +166,15 @@ def _no_duplicates_or_gaps(con: duckdb.DuckDBPyConnection, parsed: ParsedRelease
     runs: dict[int, set[Period]] = {}
     for dup_key, year, start, end in rows:
         runs.setdefault(dup_key, set()).add(Period(year, start, end))
-    gaps(parsed.decisions, runs, parsed.source, parsed.ctx, everywhere)
+    gaps(
+        parsed.decisions, runs, parsed.source, parsed.ctx, everywhere, lambda dup: _last_of(con, parsed, dup)
+    )
+
+
+def _last_of(con: duckdb.DuckDBPyConnection, parsed: ParsedRelease, dup_key: int) -> SeriesPlan:
+    plan = plan_of(con, parsed.tag, "dup_key", dup_key)
+    assert plan is not None
+    return plan
 
 
 def _duplicate(con: duckdb.DuckDBPyConnection, parsed: ParsedRelease, release_no: int, unique: bool) -> None:
@@ -181,7 +191,8 @@ def _duplicate(con: duckdb.DuckDBPyConnection, parsed: ParsedRelease, release_no
     )
     if found is None:
         return
-    plan = next(s for s in parsed.series if s.series_no == found[2])
+    plan = parsed.plan(con, found[2])
+    assert plan is not None
     raise ReleaseError(
         _cell_where(con, parsed, found[1], found[2]),
         f"duplicate row for {plan.label_raw} {plan.measure} (first at row {found[0]})",

@@ -13,10 +13,9 @@ Nothing is built per figure in Python, so a release of ten million figures costs
 from __future__ import annotations
 
 import contextlib
-import gc
 import logging
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -28,9 +27,9 @@ import pyarrow as pa
 from core.errors import Location
 from ingest import raw_store
 from ingest.errors import ReleaseError
-from ingest.formats import FORMATS
+from ingest.formats import FORMATS, series
 from ingest.formats.base import Cells, Format, OwnTables, RecordLoad, RecordsWritten, ReleaseContext
-from ingest.formats.resolve import NULL_KEY, Decisions, SeriesPlan, Skip, decide, null_key, series_join
+from ingest.formats.resolve import NULL_KEY, Decisions, SeriesPlan, Skip, null_key, plan_of, series_join
 from ingest.normalise import NormaliseError, Period, parse_period
 from ingest.raw_store import first
 
@@ -43,7 +42,7 @@ log = logging.getLogger(__name__)
 _GROUPS = """
 select key, unit_text, col_unit, measure, period_text, region_text,
        grouping(key) as no_key, grouping(period_text) as no_period, grouping(region_text) as no_region,
-       count(*) as n, min(file_row) as first_row, any_value(sheet) as sheet, any_value(col) as col,
+       count(*) as n, min(file_row) as first_row, any_value(sheet) as sheet, arg_min(col, file_row) as col,
        any_value(label) as label
 from {cells}
 group by grouping sets ((key, unit_text, col_unit, measure), (period_text), (region_text))
@@ -64,9 +63,20 @@ class ParsedRelease:
     release_date: date | None = None
     closed: bool = field(default=False, repr=False)
 
-    @property
-    def series(self) -> list[SeriesPlan]:
-        return self.decisions.series
+    def plan(self, con: duckdb.DuckDBPyConnection, series_no: int) -> SeriesPlan | None:
+        """One series of the release, for a message."""
+        return plan_of(con, self.tag, "series_no", series_no)
+
+    def insert_series(self, con: duckdb.DuckDBPyConnection, release_no: int) -> None:
+        """The release's series rows, from the series table; the caller holds the transaction."""
+        con.execute(
+            f"""insert into release_series by name
+                select ? as release_no, series_no, indicator_code, obs_measure as measure,
+                       unit_canonical as unit, unit_raw, multiplier as unit_multiplier, label_raw,
+                       sheet as file_sheet
+                from pw_series_{self.tag}""",
+            [release_no],
+        )
 
     @property
     def skips(self) -> list[Skip]:
@@ -137,7 +147,18 @@ def remove_files(paths: list[Path]) -> None:
 
 def _drop(con: duckdb.DuckDBPyConnection, tag: str, relation: str, registered: bool) -> None:
     with contextlib.suppress(duckdb.Error):
-        for name in ("series", "periods", "regions"):
+        for name in (
+            "series",
+            "periods",
+            "regions",
+            "found",
+            "keys",
+            "sig",
+            "dec",
+            "maps",
+            "registry",
+            "profiles",
+        ):
             con.execute(f"drop table if exists pw_{name}_{tag}")
         if registered:
             con.unregister(relation)
@@ -215,37 +236,16 @@ def _decide(
 ) -> ParsedRelease:
     where = Location(source.id, ctx.file_name)
     try:
-        groups = con.execute(_GROUPS.format(cells=relation)).fetchall()
+        con.execute(f"create temp table pw_found_{tag} as {_GROUPS.format(cells=relation)}")
     except duckdb.Error as exc:
         raise _explained(cells, exc, where) from exc
-    columns = [
-        "key", "unit_text", "col_unit", "measure", "period_text", "region_text",
-        "no_key", "no_period", "no_region", "n", "first_row", "sheet", "col", "label",
-    ]  # fmt: skip
     history = raw_store.unit_history(con, source.id)
-    with _no_gc():
-        rows = [dict(zip(columns, g, strict=True)) for g in groups]
-        decisions = decide(rows, cells, fmt, source, ctx, history, _period_parser(fmt))
+    decisions = series.decide(con, tag, cells, fmt, source, ctx, history, _period_parser(fmt))
     _write_tables(con, tag, decisions)
     decisions.count_region_skips(con, relation, tag)
     decisions.check_unreadable_periods(con, relation, tag)
-    # every figure counted once: the (region_text) grouping set covers all rows
-    figures_read = sum(r["n"] for r in rows if r["no_key"] and r["no_period"] and not r["no_region"])
-    return ParsedRelease(source, ctx, cells, relation, tag, decisions, figures_read, cells.release_date)
-
-
-@contextlib.contextmanager
-def _no_gc() -> Iterator[None]:
-    """The decisions allocate an object or two per series and free them together: no reference cycles to
-    find, but the cyclic collector walks every live object again and again as they pile up (a third of
-    the time of a 300,000-series release). Paused while they are made, restored after."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+    read = series.figures_read(con, tag)
+    return ParsedRelease(source, ctx, cells, relation, tag, decisions, read, cells.release_date)
 
 
 def _period_parser(fmt: Format) -> Callable[[str], Period]:
@@ -263,24 +263,11 @@ def _period_parser(fmt: Format) -> Callable[[str], Period]:
 
 
 def _write_tables(con: duckdb.DuckDBPyConnection, tag: str, d: Decisions) -> None:
+    """The period and region decisions as tables (the series table is built in DuckDB: series.py)."""
+
     def key(values: list[str | None]) -> pa.Array:
         return pa.array([NULL_KEY if v is None else v for v in values], pa.string())
 
-    series = pa.table(
-        {
-            "key": key([s.key for s in d.series]),
-            "unit_text": key([s.unit_text for s in d.series]),
-            "col_unit": key([s.col_unit for s in d.series]),
-            "measure": key([s.column_measure for s in d.series]),
-            "series_no": pa.array([s.series_no for s in d.series], pa.int32()),
-            "rule": [s.period_rule for s in d.series],
-            "offset": pa.array([s.offset for s in d.series], pa.float64()),
-            "lo": pa.array([s.lo for s in d.series], pa.float64()),
-            "hi": pa.array([s.hi for s in d.series], pa.float64()),
-            "multiplier": pa.array([s.unit.multiplier for s in d.series], pa.float64()),
-            "dup_key": pa.array([s.dup_key for s in d.series], pa.int32()),
-        }
-    )
     periods = pa.table(
         {
             "period_text": key(list(d.periods)),
@@ -290,7 +277,7 @@ def _write_tables(con: duckdb.DuckDBPyConnection, tag: str, d: Decisions) -> Non
         }
     )
     regions = pa.table({"region_text": key(list(d.regions)), "code": list(d.regions.values())})
-    for name, table in (("series", series), ("periods", periods), ("regions", regions)):
+    for name, table in (("periods", periods), ("regions", regions)):
         con.register(f"pw_{name}_arrow", table)
         con.execute(f"create temp table pw_{name}_{tag} as select * from pw_{name}_arrow")
         con.unregister(f"pw_{name}_arrow")

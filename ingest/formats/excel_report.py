@@ -130,18 +130,14 @@ def _cells(
     # the row's columns are built once and repeated for each value column, not converted again for each
     file_rows = pa.array([top + i + 1 for i in keep], pa.int32())
     keys = pa.array([labels[i] for i in keep], pa.string())
-    shared = {"file_row": file_rows, "key": keys, "label": keys, "unit_text": pa.array(units, pa.string())}
+    # the label is the key here: left null (the series' label_raw falls back to the key), not sent twice
+    shared = {"file_row": file_rows, "key": keys, "unit_text": pa.array(units, pa.string())}
     position = {top + i: n for n, i in enumerate(keep)} if scan.errors else {}
     parts = []
     for c, measure in by_col.items():
         raw = [r[c] if c < len(r) else None for r in kept]
-        nums = [float(v) if isinstance(v, float | int) and not isinstance(v, bool) else None for v in raw]
-        texts = [None if type(v) in (float, int) or v in (None, "") else str(v) for v in raw]
-        for (row, col), error in scan.errors.items():  # calamine reads #DIV/0! as an empty string
-            if col == c and row in position:
-                nums[position[row]], texts[position[row]] = None, error or "#VALUE!"
+        own = _values(raw, position, [(row, e) for (row, col), e in scan.errors.items() if col == c])
         repeated = {"col": column_letter(c), "col_unit": _header_unit(headers[c]), "measure": measure}
-        own = {"value_num": pa.array(nums, pa.float64()), "value_text": pa.array(texts, pa.string())}
         parts.append(_part(shared | own, repeated | {"sheet": sheet}, n))
     table = pa.concat_tables(parts) if parts else cells_table()
     return Cells(
@@ -151,6 +147,19 @@ def _cells(
         release_date=released,
         columns={"sheet": sheet, **({"unit": column_letter(uc)} if uc is not None else {})},
     )
+
+
+def _values(raw: list[Any], position: dict[int, int], errors: list[tuple[int, str]]) -> dict[str, pa.Array]:
+    """A value column's cells as numbers, and as texts where they are not numbers (read later by the
+    checks: 1,234.5, —, a formula's error such as #DIV/0!, which calamine reads as an empty string)."""
+    if not errors and set(map(type, raw)) <= {float, int, type(None)}:  # all numbers: no pass per cell
+        return {"value_num": pa.array(raw, pa.float64()), "value_text": pa.nulls(len(raw), pa.string())}
+    nums = [float(v) if isinstance(v, float | int) and not isinstance(v, bool) else None for v in raw]
+    texts = [None if type(v) in (float, int) or v in (None, "") else str(v) for v in raw]
+    for row, error in errors:
+        if row in position:
+            nums[position[row]], texts[position[row]] = None, error or "#VALUE!"
+    return {"value_num": pa.array(nums, pa.float64()), "value_text": pa.array(texts, pa.string())}
 
 
 def _part(arrays: dict[str, pa.Array], repeated: dict[str, str | None], n: int) -> pa.Table:

@@ -12,7 +12,7 @@ from ingest.formats.base import Cells, ReleaseContext
 from ingest.normalise import NormaliseError, Period
 
 if TYPE_CHECKING:
-    from ingest.formats.resolve import Decisions
+    from ingest.formats.resolve import Decisions, SeriesPlan
     from ingest.registry import Source
 
 
@@ -95,12 +95,14 @@ def gaps(
     source: Source,
     ctx: ReleaseContext,
     everywhere: set[tuple[int, int]] | None = None,
+    last_of: Callable[[int], SeriesPlan] | None = None,
 ) -> None:
     """A series present before and after a period that the others have, but not in it, lost a row there:
     a mistyped label, a NUL byte or another encoding in that row made it match nothing (issue 14).
 
     `runs`: the periods of each series (by dup_key) that has two or more; `everywhere`: the (year, end
-    month) of every period in the release (None: those of `runs`)."""
+    month) of every period in the release (None: those of `runs`); `last_of`: the last series of a
+    dup_key, named in the message."""
     if everywhere is None:
         everywhere = {(p.year, p.end_month) for ps in runs.values() for p in ps}
     for dup, periods in sorted(runs.items()):  # in the file's column order: the first gap found is named
@@ -110,9 +112,8 @@ def gaps(
         inside = {e for e in everywhere if ends[0] < e < ends[-1] and e not in set(ends)}
         if inside:
             gap = min(inside)
-            plan = next(
-                s for s in reversed(d.series) if s.dup_key == dup
-            )  # the last, as a dict by dup_key kept
+            assert last_of is not None
+            plan = last_of(dup)
             unmatched = list(
                 dict.fromkeys(s.example for s in d.skips if s.reason == "label not in the registry")
             )

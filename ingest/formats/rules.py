@@ -20,7 +20,8 @@ from core.errors import ConfigError
 from core.vocabulary import Vocabulary, vocabulary, vocabulary_dir
 from ingest.normalise import Period, Unit
 
-_GROWTH_WORDS = re.compile(r"增长|增速|增幅|增减|同比")
+GROWTH_RE2 = r"增长|增速|增幅|增减|同比"  # the same in RE2 (pyarrow) as in Python's re: literals only
+_GROWTH_WORDS = re.compile(GROWTH_RE2)
 # dimensions whose levels can be negative: money (a loss, a deficit) and changes of a ratio; every other
 # level (counts, people, areas, masses, lengths, energy ...) is at least 0
 _SIGNED_DIMENSIONS = frozenset({"money_cny", "money_usd", "ratio_change"})
