@@ -32,7 +32,7 @@ def dbt_build(run_id: str, as_of: str) -> dict[str, Any]:
     plan = RunStore(settings.runs_dir).load(run_id).plan
     InputsStore.of(settings).forget_build()
     run_dir = settings.state_dir / "dbt_run"  # its target/ keeps dbt's partial parse between nights
-    os.environ.update(dbt_env(settings))
+    os.environ.update(dbt_env(settings, run_id=run_id))
     args = [
         "build",
         "--project-dir",
@@ -43,7 +43,7 @@ def dbt_build(run_id: str, as_of: str) -> dict[str, Any]:
     args += ["--target-path", str(run_dir / "target"), "--log-path", str(run_dir / "logs")]
     args += [
         "--vars",
-        json.dumps({"as_of_month": as_of, "known_on": "", "run_id": run_id}),
+        json.dumps({"as_of_month": as_of, "known_on": ""}),
         "--exclude-resource-type",
         "unit_test",
     ]

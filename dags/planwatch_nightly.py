@@ -151,9 +151,9 @@ def planwatch_nightly() -> None:
         vars={
             "as_of_month": "{{ ti.xcom_pull(task_ids='prepare')['as_of'] }}",
             "known_on": "{{ ti.xcom_pull(task_ids='prepare')['known_on'] }}",
-            "run_id": "{{ run_id }}",  # the build marker names the run (publishing/build_marker.py)
-        },
-        env=dbt_env(SETTINGS),
+        },  # nothing that changes every night: dbt reparses the whole project when a var changes
+        # the build marker names the run (publishing/build_marker.py)
+        env=dbt_env(SETTINGS, run_id="{{ run_id }}"),
         retries=0,
         **WRITER,
     )

@@ -5,9 +5,10 @@ publish being served:
 - the same: nothing new. dbt, validation and publish are skipped with the reason, and so is the report
   when the reports of that publish are still on disk;
 - only raw loads differ, and the last successful dbt build was made of the same catalog, project,
-  configuration and as-of month: dbt rebuilds what is downstream of the raw tables that changed
+  configuration and as-of month: dbt rebuilds the tables downstream of the raw tables that changed
   (`source:*.observations+ source:*.releases+` on a night of new statistics; a format with tables of
-  its own, such as bureau progress returns, selects those), validation runs the raw suites of the
+  its own, such as bureau progress returns, selects those) and runs their data tests, but re-creates
+  no view (`new_data_selection`), validation runs the raw suites of the
   sources that changed and the suites of the marts that were rebuilt, and keeps the publish's other
   results;
 - anything else (or `full`, or no fingerprint to compare with): everything is built and validated.
@@ -215,8 +216,25 @@ def decide(
         )
     return NightPlan(
         build=True, selection="new_data", reasons=changes, fingerprint=current, compared_with=compared,
-        changed_sources=changed, dbt_select=" ".join(f"source:*.{t}+" for t in tables),
+        changed_sources=changed, dbt_select=new_data_selection(tables),
     )  # fmt: skip
+
+
+# what a night of new data runs of what is downstream of a changed raw table: the tables and incremental
+# models, and every data test (those of the views too)
+REBUILT = ("config.materialized:table", "config.materialized:incremental", "resource_type:test")
+
+
+def new_data_selection(tables: Collection[str]) -> str:
+    """dbt's --select for a night of new data in `tables`: what is downstream of them, but not the views.
+
+    A view holds no rows: it reads its tables when queried, so new data needs no new view, and a night of
+    new data only builds when the dbt project, seeds and configuration are those of the last good build
+    (`decide`), which created every view as the project defines it. Re-creating 13 unchanged views and
+    their column comments cost 2.6 s of dbt's 13 s of node time (about 1.3 s of the night on 2 threads).
+    Their data tests still run: the data under them changed. A union of intersections, because an
+    `--exclude` of the views would drop their tests with them."""
+    return " ".join(f"source:*.{t}+,{kind}" for t in tables for kind in REBUILT)
 
 
 def plan_night(

@@ -11,7 +11,7 @@
     create or replace table audit.build_marker as
     select
         {{ _build_marker_text(invocation_id) }} as invocation_id,
-        {{ _build_marker_text(var('run_id', '')) }} as run_id,
+        {{ _build_marker_text(build_marker_run_id()) }} as run_id,
         {{ _build_marker_text(flags.WHICH) }} as command,
         {{ _build_marker_text((invocation_args_dict.get('select') or []) | join(' ')) }} as selection,
         {{ _build_marker_text(var('as_of_month', '')) }} as as_of_month,
@@ -34,6 +34,15 @@
     set finished_at = now(), nodes = {{ nodes }}, failed = {{ failed | length }},
         succeeded = {{ 'true' if not failed else 'false' }}
     where invocation_id = {{ _build_marker_text(invocation_id) }}
+{%- endmacro %}
+
+{#- The Airflow run the build is for: the environment variable PLANWATCH_RUN_ID, read only when the hook
+    runs (`execute`). Not a dbt var: dbt reparses the whole project when any --vars value changes (about 4 s
+    of every night's build, benchmarks/README.md), and a run id changes every night. An env_var() read at
+    parse time would also be recorded in the manifest; read at execution it is not. The var `run_id` is
+    still honoured for a build started by hand with --vars. -#}
+{% macro build_marker_run_id() -%}
+    {{- return(var('run_id', '') or (env_var('PLANWATCH_RUN_ID', '') if execute else '')) -}}
 {%- endmacro %}
 
 {% macro _build_marker_text(value) -%}

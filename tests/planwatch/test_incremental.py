@@ -31,6 +31,7 @@ from planwatch.incremental import (
     ReportFiles,
     dbt_selection_args,
     decide,
+    new_data_selection,
     read_run_results,
 )
 from tests.conftest import Project, Warehouse
@@ -139,7 +140,7 @@ def test_the_same_inputs_skip_the_build_and_say_why(tmp_path: Path) -> None:
 def test_new_data_rebuilds_downstream_of_raw_and_revalidates_the_source_that_changed() -> None:
     plan = decide(_fp(digest="b"), _served(_fp()), _fp())
     assert plan.build and plan.selection == "new_data"
-    assert plan.dbt_select == "source:*.observations+ source:*.releases+"
+    assert plan.dbt_select == new_data_selection(["observations", "releases"])
     assert plan.changed_sources == ["stats_monthly_report"]
     assert plan.reasons == ["source stats_monthly_report: releases replaced"]
 
@@ -160,8 +161,20 @@ def test_new_progress_returns_rebuild_what_is_downstream_of_their_own_tables() -
     current = before.model_copy(update={"raw": raw})
     plan = decide(current, served, served.fingerprint, figure_sources={"stats_monthly_report"})
     assert plan.selection == "new_data"
-    assert plan.dbt_select == "source:*.progress_return_rows+ source:*.progress_returns+ source:*.releases+"
+    assert plan.dbt_select == new_data_selection(["progress_return_rows", "progress_returns", "releases"])
     assert plan.changed_sources == ["returns_fgw"]
+
+
+def test_new_data_builds_the_tables_and_tests_downstream_but_no_view() -> None:
+    """The terms dbt unions (tests/dbt/test_night_selection.py checks what dbt makes of them)."""
+    assert new_data_selection(["observations", "releases"]).split() == [
+        "source:*.observations+,config.materialized:table",
+        "source:*.observations+,config.materialized:incremental",
+        "source:*.observations+,resource_type:test",
+        "source:*.releases+,config.materialized:table",
+        "source:*.releases+,config.materialized:incremental",
+        "source:*.releases+,resource_type:test",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -57,7 +57,8 @@ def _step(run_id: str, task_id: str, call: Callable[[], Any]) -> tuple[bool, Any
 
 def dbt_build(run_id: str, as_of: str, known_on: str | None) -> None:
     """`dbt build` as the DAG's cosmos task runs it: the night's selection, unit tests left to CI, the
-    run id and as-of month as vars; then the run record's build part, as the task's callback writes it."""
+    as-of month as a var and the run id in the environment; then the run record's build part, as the
+    task's callback writes it."""
     from dbt.cli.main import dbtRunner
 
     from planwatch.dbt_runtime import dbt_env, release_dbt_duckdb
@@ -66,8 +67,8 @@ def dbt_build(run_id: str, as_of: str, known_on: str | None) -> None:
     operator = SimpleNamespace(select=None, dbt_cmd_flags=[])  # what choose_nodes sets on cosmos' operator
     choose_nodes({"run_id": run_id}, operator)
     run_dir = settings.state_dir / "dbt_run"  # its target/ keeps dbt's partial parse between nights
-    os.environ.update(dbt_env(settings))
-    dbt_vars = {"as_of_month": as_of, "known_on": known_on or "", "run_id": run_id}
+    os.environ.update(dbt_env(settings, run_id=run_id))
+    dbt_vars = {"as_of_month": as_of, "known_on": known_on or ""}
     args = ["build", "--quiet", "--project-dir", str(settings.dbt_project_dir), "--profiles-dir",
             str(settings.dbt_project_dir), "--target-path", str(run_dir / "target"), "--log-path",
             str(run_dir / "logs"), "--vars", json.dumps(dbt_vars), "--exclude-resource-type", "unit_test"]  # fmt: skip
