@@ -48,6 +48,7 @@ NOT_DEPLOYMENT_SETTINGS = {
     "PLANWATCH_BUILD_DB": "set by the DAG for the dbt task (from PLANWATCH_STATE_DIR)",
     "PLANWATCH_RAW_DB": "set by the DAG for the dbt task (from PLANWATCH_STATE_DIR)",
     "PLANWATCH_RAW_ALIAS": "set by the DAG for the dbt task (core.contracts.RAW_ALIAS)",
+    "PLANWATCH_RUN_ID": "set by the DAG for the dbt task (the Airflow run id, for the build marker)",
     "PLANWATCH_FAULT": "tests only: kills the process at a named checkpoint (core/faults.py)",
     "PLANWATCH_FAULT_DIR": "tests only: where a checkpoint says it was reached (core/faults.py)",
 }
