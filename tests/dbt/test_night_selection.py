@@ -36,11 +36,16 @@ def dbt_ls(target: Path, selection: str) -> dict[str, tuple[str, str | None]]:
     return {n["unique_id"]: (n["resource_type"], n["config"].get("materialized")) for n in nodes}
 
 
+@pytest.fixture(scope="module")
+def target(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One target folder for every listing: the first parses the project, the others reuse its parse."""
+    return tmp_path_factory.mktemp("dbt_ls")
+
+
 @pytest.mark.parametrize(
     "tables", [["observations", "releases"], ["progress_return_rows", "progress_returns", "releases"]]
 )
-def test_new_data_runs_what_is_downstream_but_the_views(tmp_path_factory, tables: list[str]) -> None:
-    target = tmp_path_factory.mktemp("dbt_ls")
+def test_new_data_runs_what_is_downstream_but_the_views(target: Path, tables: list[str]) -> None:
     downstream = dbt_ls(target, " ".join(f"source:*.{t}+" for t in tables))
     selected = dbt_ls(target, new_data_selection(tables))
     views = {uid for uid, kind in downstream.items() if kind == ("model", "view")}
