@@ -15,6 +15,7 @@ of 100,000 rows (300,000 series) costs a pass over 100,000 labels.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any
 
@@ -53,9 +54,6 @@ def decide(
     """Decide the series, periods and regions found in pw_found_<tag>; writes pw_series_<tag>."""
     resolver = Resolver(cells, fmt, source, ctx, history)
     d = Decisions()
-    d.join_columns = _varying(con, tag)
-    _registry(con, tag, source)
-    _keys(con, tag, resolver)
     parts = (
         ["reg_label", "code_measure", "f.unit_text", "f.measure"]
         if fmt.key_kind == "code"
@@ -69,21 +67,22 @@ def decide(
         ]
     )
     signature = "concat_ws(chr(31), " + ", ".join(nk(p) for p in parts) + ")"
-    # a signature's number from the few distinct signatures (a join), a series' file order from its first
-    # row and its column's place (B before AA); a cell is one series', so no two series share both
+    # the label, registry and decision tables are Arrow, registered for the few statements that read them
     try:
+        _keys(con, tag, resolver)
+        con.register(f"pw_registry_{tag}", _registry(source))
         _signature_table(con, tag, signature)
+        _decide_signatures(con, tag, resolver)
+        _series_table(con, tag)
+        d.skips = _skips(con, tag)
     finally:
-        con.unregister(f"pw_keys_{tag}")
-    _decide_signatures(con, tag, resolver)
-    _series_table(con, tag)
-    d.skips = _skips(con, tag)
-    count, identities = con.execute(
-        f"select count(*), count(distinct dup_key) from pw_series_{tag}"
-    ).fetchall()[0]
-    d.series_count, d.identities = int(count), int(identities)
+        for name in ("keys", "registry", "dec"):
+            with contextlib.suppress(duckdb.Error):
+                con.unregister(f"pw_{name}_{tag}")
+    count, identities, found, varies = _summary(con, tag)
+    d.series_count, d.identities = count, identities
+    d.join_columns = varies
     if fmt.key_kind == "label":
-        found = {r[0] for r in con.execute(f"select distinct reg_label from pw_series_{tag}").fetchall()}
         missing = [m.label for m in source.indicators if m.label not in found]
         if missing:
             raise ReleaseError(
@@ -91,7 +90,8 @@ def decide(
                 f"indicator rows missing or renamed: {', '.join(dict.fromkeys(missing))}",
                 "rows named as in the registry",
             )
-    rows = _dicts(con, f"select * from pw_found_{tag} where no_key = 1")  # the periods and regions
+    # the periods and regions, in file order: a check names the first row it fails on
+    rows = _dicts(con, f"select * from pw_found_{tag} where no_key = 1 order by first_row")
     read_periods(d, rows, cells, source, ctx, period_parser)
     _regions(d, rows, cells, source, ctx)
     return d
@@ -102,6 +102,10 @@ def _signature_table(con: duckdb.DuckDBPyConnection, tag: str, signature: str) -
     con.execute(
         f"""create temp table pw_sig_{tag} as
             with f as (select * from pw_found_{tag} where {_SERIES}),
+            labels as (select label, string_agg({_MAPPING}, chr(30) order by pos) as profile
+                       from pw_registry_{tag} group by label),
+            profiles as (select profile, row_number() over () as id from (select distinct profile from labels)),
+            label_profiles as (select l.label, p.id as profile from labels l join profiles p using (profile)),
             cols as (select col, row_number() over (order by length(col), col) as col_rank
                      from (select distinct coalesce(col, '') as col from f)),
             s as (
@@ -109,7 +113,7 @@ def _signature_table(con: duckdb.DuckDBPyConnection, tag: str, signature: str) -
                        k.reg_label, k.label_unit, k.growth, p.profile, k.code_measure, k.skip as key_skip,
                        c.col_rank, case when k.skip is null then {signature} end as sig_text
                 from f left join pw_keys_{tag} k on k.key = {nk("f.key")}
-                left join pw_profiles_{tag} p on p.label = k.reg_label and k.skip is null
+                left join label_profiles p on p.label = k.reg_label and k.skip is null
                 join cols c on c.col = coalesce(f.col, '')),
             sigs as (select sig_text, row_number() over () as sig
                      from (select distinct sig_text from s where sig_text is not null))
@@ -133,25 +137,36 @@ def _dicts(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
     return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
 
-def _varying(con: duckdb.DuckDBPyConnection, tag: str) -> tuple[str, ...]:
-    """The columns besides the key whose value differs within one key somewhere in the release."""
-    columns = ("unit_text", "col_unit", "measure")
-    counts = ", ".join(f"count(distinct {nk(c)}), count(distinct ({nk('key')}, {nk(c)}))" for c in columns)
+_COLUMNS = ("unit_text", "col_unit", "measure")
+
+
+def _summary(con: duckdb.DuckDBPyConnection, tag: str) -> tuple[int, int, set[str], tuple[str, ...]]:
+    """In one statement: the series loaded, their identities (an identity's number is its first series'),
+    the registry labels they load, and the columns besides the key whose value differs within one key
+    somewhere in the release (only those take part in the join of the cells to the series)."""
+    differs = ", ".join(f"min({nk(c)}) <> max({nk(c)}) as {c}" for c in _COLUMNS)
+    varies = ", ".join(f"coalesce(bool_or({c}), false)" for c in _COLUMNS)
     row = con.execute(
-        f"select count(distinct {nk('key')}), {counts} from pw_found_{tag} where {_SERIES}"
+        f"""select (select count(*) from pw_series_{tag}),
+                   (select count(*) filter (where series_no = dup_key) from pw_series_{tag}),
+                   (select list(distinct reg_label) from pw_series_{tag}),
+                   {varies}
+            from (select {differs} from pw_sig_{tag} group by {nk("key")})"""
     ).fetchall()[0]
-    keys = row[0]
-    # one value in the whole release (the common case) varies within no key
-    return tuple(c for i, c in enumerate(columns) if row[1 + 2 * i] > 1 and row[2 + 2 * i] > keys)
+    count, identities, labels, *flags = row
+    return (
+        int(count),
+        int(identities),
+        set(labels or ()),
+        tuple(c for c, f in zip(_COLUMNS, flags, strict=True) if f),
+    )
 
 
-def _registry(con: duckdb.DuckDBPyConnection, tag: str, source: Source) -> None:
-    """The source's mappings as tables: pw_maps_<tag> (label, its index-th mapping, code) and
-    pw_profiles_<tag> (label, what of its mappings a decision reads, as a number: labels alike share it).
-
-    Built column by column: a 100,000-indicator entry is a few list passes, not a loop of lookups."""
+def _registry(source: Source) -> pa.Table:
+    """The source's mappings in registry order, column by column (a 100,000-indicator entry is a few
+    list passes): _signature_table derives each label's profile from it, _series_table its mappings."""
     inds = source.indicators
-    table = pa.table(
+    return pa.table(
         {
             "pos": pa.array(range(len(inds)), pa.int32()),
             "label": pa.array([m.label for m in inds], pa.string()),
@@ -164,29 +179,15 @@ def _registry(con: duckdb.DuckDBPyConnection, tag: str, source: Source) -> None:
             "index_base": pa.array([m.index_base for m in inds], pa.float64()),
         }
     )
-    con.register(f"pw_registry_{tag}", table)
-    try:
-        con.execute(
-            f"""create temp table pw_maps_{tag} as
-                select label, cast(row_number() over (partition by label order by pos) - 1 as integer) as idx,
-                       code
-                from pw_registry_{tag}"""
-        )
-        # the code only where the last release's unit is the reference (no unit declared)
-        mapping = (
-            "concat_ws(chr(31), "
-            + ", ".join(nk(c) for c in ("unit", "measures", "unit_change", "cast(index_base as varchar)"))
-            + f", case when unit is null then code else '{NULL_KEY}' end)"
-        )
-        con.execute(
-            f"""create temp table pw_profiles_{tag} as
-                with labels as (select label, string_agg({mapping}, chr(30) order by pos) as profile
-                                from pw_registry_{tag} group by label),
-                profiles as (select profile, row_number() over () as id from (select distinct profile from labels))
-                select l.label, p.id as profile from labels l join profiles p using (profile)"""
-        )
-    finally:
-        con.unregister(f"pw_registry_{tag}")
+
+
+# What of a label's mappings a decision reads, as one text per mapping: the code only where the last
+# release's unit is the reference (no unit declared). Labels mapped alike share a profile number.
+_MAPPING = (
+    "concat_ws(chr(31), "
+    + ", ".join(nk(c) for c in ("unit", "measures", "unit_change", "cast(index_base as varchar)"))
+    + f", case when unit is null then code else '{NULL_KEY}' end)"
+)
 
 
 def _keys(con: duckdb.DuckDBPyConnection, tag: str, resolver: Resolver) -> None:
@@ -277,7 +278,7 @@ def _decide_signatures(con: duckdb.DuckDBPyConnection, tag: str, resolver: Resol
             "hi": pa.array([d.hi if isinstance(d, Decision) else None for _, d in decided], pa.float64()),
         }
     )
-    _store(con, f"pw_dec_{tag}", table)
+    con.register(f"pw_dec_{tag}", table)  # read by _series_table and _skips
 
 
 def _series_table(con: duckdb.DuckDBPyConnection, tag: str) -> None:
@@ -286,7 +287,11 @@ def _series_table(con: duckdb.DuckDBPyConnection, tag: str) -> None:
     One figure per indicator and measure (dup_key); a draft's unknown codes ('?') are told apart by label."""
     con.execute(
         f"""create temp table pw_series_{tag} as
-            with x as (
+            with maps as (
+                select label, cast(row_number() over (partition by label order by pos) - 1 as integer) as idx,
+                       code
+                from pw_registry_{tag}),
+            x as (
                 select {nk("s.key")} as key, {nk("s.unit_text")} as unit_text, {nk("s.col_unit")} as col_unit,
                        {nk("s.measure")} as measure,
                        cast(s.ord as integer) as series_no,  -- file order; a skipped series leaves its number
@@ -295,7 +300,7 @@ def _series_table(con: duckdb.DuckDBPyConnection, tag: str) -> None:
                        coalesce(nullif(s.label, ''), s.key) as label_raw, s.sheet, m.label as reg_label,
                        s.first_row, s.col, case when m.code = '?' then m.label else '' end as draft_label
                 from pw_sig_{tag} s join pw_dec_{tag} d using (sig)
-                join pw_maps_{tag} m on m.label = s.reg_label and m.idx = d.map_index
+                join maps m on m.label = s.reg_label and m.idx = d.map_index
                 where s.key_skip is null and d.skip is null),
             -- an identity's number is its first series' number: the checks name the first in file order
             identities as (select indicator_code, draft_label, obs_measure, min(series_no) as dup_key
@@ -315,14 +320,6 @@ def _skips(con: duckdb.DuckDBPyConnection, tag: str) -> list[Skip]:
             where reason is not null group by reason order by min(ord)"""
     ).fetchall()
     return [Skip(reason, int(n), first_row, example or "") for reason, n, first_row, example in rows]
-
-
-def _store(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
-    con.register(f"{name}_arrow", table)
-    try:
-        con.execute(f"create temp table {name} as select * from {name}_arrow")
-    finally:
-        con.unregister(f"{name}_arrow")
 
 
 def _regions(
