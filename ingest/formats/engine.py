@@ -2,12 +2,13 @@
 
 A release is read into cells (one row per figure, as columns: ingest/formats/base.py). One grouping
 query then finds what the file holds at the level where decisions are made: each distinct series (label
-or code, unit, column), period and region, with counts and the first row where it occurs. Python decides
-those few things (which indicator a label is, which unit and measure a row has, what a period label
-means) with the registry and the vocabulary, and writes them as three small tables. One INSERT ... SELECT
+or code, unit, column), period and region, with counts and the first row where it occurs. The series
+are decided per distinct label and signature and become a table in DuckDB (series.py); Python reads
+each period label and region once (periods.py) and writes those two small tables. One INSERT ... SELECT
 then joins the cells to them and writes every figure in a single statement (ParsedRelease.insert), inside
 the release's transaction (raw_store.load_release), and checks.py checks what was written before commit.
-Nothing is built per figure in Python, so a release of ten million figures costs what DuckDB costs.
+Nothing is built per figure or per series in Python, so a release of ten million figures costs what
+DuckDB costs.
 """
 
 from __future__ import annotations
