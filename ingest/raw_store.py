@@ -321,10 +321,16 @@ def _write_load_row(
 
 def current_releases(con: duckdb.DuckDBPyConnection, source_id: str) -> list[dict[str, Any]]:
     """The current (not withdrawn) loads of a source, oldest first."""
-    cur = con.execute(
+    return dicts(
+        con,
         "select * from release_loads where source_id = ? and withdrawn_at is null order by release_no",
         [source_id],
     )
+
+
+def dicts(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+    """A query's rows as dicts by column name (fetched whole: see `first`)."""
+    cur = con.execute(sql, params or [])
     names = [d[0] for d in cur.description or []]
     return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 

@@ -89,6 +89,7 @@ class Decision:
     rule: str
     lo: float
     hi: float
+    converted_from: Unit | None = None  # the reference unit, where `unit_change: convert` loaded another
 
 
 @dataclass
@@ -190,7 +191,6 @@ class Resolver:
         self.unit_col = cells.columns.get("unit")
         self.labels = frozenset(m.label for m in source.indicators)
         self.by_label: dict[str, list[IndicatorMapping]] = {}  # of the labels decided (index_labels)
-        self.converted = False
 
     def index_labels(self, labels: set[str]) -> None:
         """The mappings of these labels, in registry order: one pass, not a dict of every mapping."""
@@ -238,7 +238,6 @@ class Resolver:
 
         `row`: the series' key, unit_text, col_unit, measure, first_row, sheet, col, and what key_facts
         said (reg_label, label_unit, code_measure)."""
-        self.converted = False
         label = row["reg_label"]
         if self.fmt.key_kind == "code":
             return self._plan(
@@ -272,30 +271,29 @@ class Resolver:
         mapping = self.mapping_for(label, measure)
         if mapping is None:
             return f"measure {measure} not taken for this label"
-        unit = self.unit_for(mapping, measure, found, row)
+        unit, converted_from = self.unit_for(mapping, measure, found, row)
         offset = mapping.index_base if mapping.index_base is not None and "growth" in measure else 0.0
         rule = period_rule(row["measure"] or measure, self.vocab)
         lo, hi = bounds(measure, unit, self.vocab)
         index = next(i for i, m in enumerate(self.by_label[label]) if m is mapping)
-        return Decision(index, measure, unit, offset, rule, lo, hi)
+        return Decision(index, measure, unit, offset, rule, lo, hi, converted_from)
 
     def log_converted(self, row: dict[str, Any], decision: Decision, series: int) -> None:
+        assert decision.converted_from is not None
         mapping = self.by_label[row["reg_label"]][decision.index]
-        reference = (
-            parse_unit(mapping.unit) if mapping.unit else self.history[(mapping.code, decision.measure)]
-        )
         log.warning(
             "%s: %s%s published in %s, not %s: loaded with multiplier %g (unit_change: convert)",
             self.source.id, mapping.label, f" and {series - 1} more series alike" if series > 1 else "",
-            decision.unit.raw, reference.raw, decision.unit.multiplier,
+            decision.unit.raw, decision.converted_from.raw, decision.unit.multiplier,
         )  # fmt: skip
 
     def unit_for(
         self, mapping: IndicatorMapping, measure: str, found: Unit | None, row: dict[str, Any]
-    ) -> Unit:
-        """The unit a figure is loaded in: as found, checked against the declared or the last loaded one."""
+    ) -> tuple[Unit, Unit | None]:
+        """The unit a figure is loaded in: as found, checked against the declared or the last loaded one;
+        and that reference, where the entry's `unit_change: convert` loads a different one."""
         if self.vocab.measures[measure].is_percent:
-            return found if found is not None and is_percent_unit(found) else PERCENT
+            return (found if found is not None and is_percent_unit(found) else PERCENT), None
         declared = parse_unit(mapping.unit) if mapping.unit else None
         reference = declared or self.history.get((mapping.code, measure))
         if found is None:
@@ -305,15 +303,14 @@ class Resolver:
                     f"no unit for {mapping.label}",
                     "a unit in the file (a 单位 line or column, brackets) or `unit` in the source registry",
                 )
-            return reference
+            return reference, None
         if reference is not None and not _same_unit(found, reference):
             said = "as declared in the source registry" if declared else "as in the releases loaded before"
             if mapping.unit_change == "convert" and _dimension(found) == _dimension(reference):
-                self.converted = True
-                return found
+                return found, reference
             raise ReleaseError(
                 where_of(self.source, self.ctx, row),
                 f"unit of {mapping.label} changed to {found.raw!r}",
                 f"{reference.raw!r} {said} (or `unit_change: convert` to load it in the new unit)",
             )
-        return found
+        return found, None

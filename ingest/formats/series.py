@@ -30,6 +30,7 @@ from ingest.formats.periods import read_periods, where_of
 from ingest.formats.resolve import NULL_KEY, UNCLEAN_RE2, Decision, Decisions, Resolver, Skip
 from ingest.formats.rules import GROWTH_RE2
 from ingest.normalise import Period, Unit
+from ingest.raw_store import dicts
 
 if TYPE_CHECKING:
     from ingest.registry import Source
@@ -91,7 +92,7 @@ def decide(
                 "rows named as in the registry",
             )
     # the periods and regions, in file order: a check names the first row it fails on
-    rows = _dicts(con, f"select * from pw_found_{tag} where no_key = 1 order by first_row")
+    rows = dicts(con, f"select * from pw_found_{tag} where no_key = 1 order by first_row")
     read_periods(d, rows, cells, source, ctx, period_parser)
     _regions(d, rows, cells, source, ctx)
     return d
@@ -129,12 +130,6 @@ def figures_read(con: duckdb.DuckDBPyConnection, tag: str) -> int:
         f"select coalesce(sum(n), 0) from pw_found_{tag} where no_key = 1 and no_period = 1 and no_region = 0"
     ).fetchall()
     return int(row[0][0])
-
-
-def _dicts(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
-    cur = con.execute(sql)
-    names = [c[0] for c in cur.description or []]
-    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
 
 _COLUMNS = ("unit_text", "col_unit", "measure")
@@ -238,7 +233,7 @@ def written_as_registered(keys: pa.Array, labels: Collection[str]) -> list[bool]
 
 def _decide_signatures(con: duckdb.DuckDBPyConnection, tag: str, resolver: Resolver) -> None:
     """The first series of each signature, in file order, decided in Python: pw_dec_<tag>."""
-    firsts = _dicts(
+    firsts = dicts(
         con,
         f"""with firsts as (select sig, min(ord) as ord, count(*) as series from pw_sig_{tag}
                             where key_skip is null group by sig)
@@ -248,7 +243,7 @@ def _decide_signatures(con: duckdb.DuckDBPyConnection, tag: str, resolver: Resol
     decided: list[tuple[int, Decision | str]] = []
     for row in firsts:
         decision = resolver.decide(row)  # raises ReleaseError naming the first series it concerns
-        if isinstance(decision, Decision) and resolver.converted:
+        if isinstance(decision, Decision) and decision.converted_from is not None:
             resolver.log_converted(row, decision, row["series"])
         decided.append((row["sig"], decision))
     table = pa.table(
