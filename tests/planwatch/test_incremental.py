@@ -26,6 +26,7 @@ from planwatch.fingerprint import (
     night_fingerprint,
 )
 from planwatch.incremental import (
+    QUIET_EMPTY_PARTS,
     InputsStore,
     PublishedInputs,
     ReportFiles,
@@ -217,7 +218,7 @@ def test_a_full_build_refreshes_the_incremental_models_and_a_night_of_new_data_d
     assert dbt_selection_args(decide(_fp(project="p2"), _served(_fp()), _fp())) == ["--full-refresh"]
     new_data = decide(_fp(digest="b"), _served(_fp()), _fp())
     assert new_data.selection == "new_data"
-    assert dbt_selection_args(new_data) == ["--select", *str(new_data.dbt_select).split()]
+    assert dbt_selection_args(new_data) == ["--select", *str(new_data.dbt_select).split(), *QUIET_EMPTY_PARTS]
     assert "--full-refresh" not in dbt_selection_args(new_data)
 
 
