@@ -14,6 +14,7 @@ a location outside the rules, a missing credential) raises RegistryError before 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -22,9 +23,9 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+import duckdb
 from pydantic import BaseModel
 
 from core.errors import one_line
@@ -52,9 +53,6 @@ from ingest.quarantine import safe_reason
 from ingest.registry import Source
 from ingest.rejection import answered_before, reject
 from ingest.sandbox import ParseSandbox, SandboxLimits
-
-if TYPE_CHECKING:
-    import duckdb
 
 log = logging.getLogger(__name__)
 
@@ -282,24 +280,35 @@ def _load_release(
     load_id: str,
     today: date,
 ) -> int:
-    """Parse one landed release in the sandbox, check it and load it in one transaction."""
+    """Parse one landed release in the sandbox, check it and load it, in one transaction.
+
+    The parse's helper tables are created inside the load's transaction: a small release runs about
+    thirty statements, and each one outside a transaction paid for a commit of its own."""
     entry = release.entry
     context = ReleaseContext(release.file_name, release.year, release.month, today)
-    parsed = parse_release(con, landing.path_of(entry), source, context, sandbox=sandbox)
+    con.execute("begin transaction")
     try:
-        meta = raw_store.ReleaseMeta(
-            source_id=source.id,
-            sha256=entry.sha256,
-            location=entry.location,
-            landing_path=entry.path,
-            size_bytes=entry.size,
-            fetched_at=datetime.fromisoformat(entry.fetched_at),
-            release_date=_release_date(parsed, entry, landing),
-        )
+        parsed = parse_release(con, landing.path_of(entry), source, context, sandbox=sandbox)
+        try:
+            meta = raw_store.ReleaseMeta(
+                source_id=source.id,
+                sha256=entry.sha256,
+                location=entry.location,
+                landing_path=entry.path,
+                size_bytes=entry.size,
+                fetched_at=datetime.fromisoformat(entry.fetched_at),
+                release_date=_release_date(parsed, entry, landing),
+            )
+        except BaseException:
+            parsed.close(con)
+            raise
+        loaded = raw_store.load_release(con, meta, parsed, load_id, datetime.now(UTC), own_transaction=False)
+        con.execute("commit")
     except BaseException:
-        parsed.close(con)
+        with contextlib.suppress(duckdb.Error):
+            con.execute("rollback")
         raise
-    return raw_store.load_release(con, meta, parsed, load_id, datetime.now(UTC))
+    return loaded
 
 
 def load_source(
