@@ -52,6 +52,7 @@ log = logging.getLogger(__name__)
 
 MEMORY_ENV = "PLANWATCH_PARSE_MEMORY_MB"
 TIMEOUT_ENV = "PLANWATCH_PARSE_TIMEOUT_S"
+STARTUP_TIMEOUT_S = 120.0  # a fresh interpreter importing this module: about 0.3 s on a quiet machine
 R = TypeVar("R")
 
 
@@ -104,6 +105,7 @@ def _reply(fn: Callable[..., Any], path: str | None, args: tuple[Any, ...]) -> t
 
 def _worker(conn: Connection, memory_bytes: int, timeout_s: float) -> None:
     _set_limits(memory_bytes)
+    conn.send(("ready",))  # the release's time limit starts with its job, not with the interpreter
     while True:
         try:
             job = conn.recv()
@@ -161,6 +163,17 @@ class _Worker:
                 command, pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL, close_fds=True
             )
         self.conn = Connection(ours.detach())
+        self.ready = False
+
+    def wait_ready(self) -> None:
+        """Wait for the new worker's interpreter to start before the first job's time limit begins: on a
+        busy machine a start took more than the 1 s a test allows a release (raises OSError if it never
+        says it is ready, which the caller reports as a dead parser process)."""
+        if self.ready:
+            return
+        if not self.conn.poll(STARTUP_TIMEOUT_S) or self.conn.recv() != ("ready",):
+            raise OSError(f"the parse worker did not start within {STARTUP_TIMEOUT_S:g} s")
+        self.ready = True
 
     def stop(self, kill: bool) -> int:
         if not kill:
@@ -249,6 +262,7 @@ class ParseSandbox:
 
     def _exchange(self, worker: _Worker, job: tuple[Any, ...], where: Location) -> tuple[Any, ...]:
         try:
+            worker.wait_ready()
             worker.conn.send(job)
             if not worker.conn.poll(self.limits.timeout_s):
                 worker.stop(kill=True)

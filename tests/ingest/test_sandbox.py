@@ -11,7 +11,6 @@ import io
 import json
 import os
 import signal
-import time
 import zipfile
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from python_calamine import CalamineWorkbook
 from core.errors import ConfigError, DataError, Location
 from ingest.errors import ReleaseError
 from ingest.sandbox import ParseSandbox, SandboxLimits, workers_started
+from tests.ingest.sandbox_jobs import add, spin_forever
 
 WHERE = Location("stats_test", "tjyb_202403.xlsx")
 LIMITS = SandboxLimits(memory_bytes=1024 << 20, timeout_s=20)
@@ -74,15 +74,6 @@ def abort_now() -> None:
 
 def segfault_now() -> None:
     os.kill(os.getpid(), signal.SIGSEGV)
-
-
-def spin_forever() -> None:
-    while True:
-        time.sleep(0.01)
-
-
-def add(a: int, b: int) -> int:
-    return a + b
 
 
 def reject_like_a_parser() -> None:
