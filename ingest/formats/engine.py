@@ -148,19 +148,13 @@ def remove_files(paths: list[Path]) -> None:
 
 def _drop(con: duckdb.DuckDBPyConnection, tag: str, relation: str, registered: bool) -> None:
     with contextlib.suppress(duckdb.Error):
-        for name in (
-            "series",
-            "periods",
-            "regions",
-            "found",
-            "keys",
-            "sig",
-            "dec",
-            "maps",
-            "registry",
-            "profiles",
-        ):
-            con.execute(f"drop table if exists pw_{name}_{tag}")
+        # one call for the helper tables (the registered ones, keys, maps and decisions, are gone already)
+        con.execute(
+            ";".join(
+                f"drop table if exists pw_{name}_{tag}"
+                for name in ("series", "periods", "regions", "found", "sig")
+            )
+        )
         if registered:
             con.unregister(relation)
         else:
