@@ -154,11 +154,13 @@ def _earlier(raw: Path, serving: Path, publish_id: str) -> EarlierValidation:
     return EarlierValidation(publish_id, loads, serving)
 
 
-def _new_data_night(wh: Warehouse, raw: Path, earlier: EarlierValidation) -> ValidationReport:
+def _new_data_night(
+    wh: Warehouse, raw: Path, earlier: EarlierValidation, docs: Path | None = None
+) -> ValidationReport:
     return validate_build(
         wh.build_db, raw, sources=SOURCES, rules_file=RULES, as_of=date(2024, 9, 1),
         today=date(2024, 10, 31), datasets={"raw_stats_monthly_report", "fct_target_progress"},
-        serving_db=earlier.serving_db, earlier=earlier,
+        serving_db=earlier.serving_db, earlier=earlier, data_docs_dir=docs,
     )  # fmt: skip
 
 
@@ -182,8 +184,11 @@ def test_a_night_of_new_data_reads_only_the_new_releases_rows_and_says_so(
     assert full.rows_read[dataset] == every and not full.scopes  # a whole validation reads every row
     assert 0 < newest < every / 5
 
-    night = _new_data_night(wh, wh.raw_db, _earlier(wh.raw_db, serving, publish_id))
+    night = _new_data_night(wh, wh.raw_db, _earlier(wh.raw_db, serving, publish_id), tmp_path / "docs")
     assert night.success, night.summary()
+    # Data Docs name the rows the suite read
+    index = (tmp_path / "docs" / "index.html").read_text(encoding="utf-8")
+    assert f"{dataset}.new_since_{publish_id}" in index and "fct_target_progress" in index
     assert night.rows_read == {dataset: newest, "fct_target_progress": full.rows_read["fct_target_progress"]}
     scope = f"rows of the 1 release(s) loaded since publish {publish_id}: {newest} of {every} rows"
     assert scope in night.scopes[dataset] and set(night.scopes) == {dataset}
