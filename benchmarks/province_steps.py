@@ -137,6 +137,8 @@ def main() -> None:
             "checks": v.checks,
             "carried": v.carried,
             "scope": len(v.scope) if v.scope is not None else "all",
+            "rows_read": sum(v.rows_read.values()),
+            "partial": len(v.partial),
         }
     elif args.step == "publish":
         out = {"publish_id": nightly.publish(args.run_id, allow_older=True).publish_id}

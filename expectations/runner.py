@@ -4,14 +4,21 @@ GX's SQL data source on DuckDB fails every expectation with an IndexError (it re
 connection is returned to the pool), so each dataset is read into a DataFrame from a read-only DuckDB
 connection and validated with GX's pandas data source. Results are rendered as GX Data Docs (static HTML)
 and returned as rows for the quality table of the serving warehouse.
+
+A night of new data validates of a changed source only the rows of the loads that are new since the
+publish being served (EarlierValidation): every expectation of a raw suite is decided by the rows of each
+release alone (`_per_release`), and that publish's validation passed on the older ones. A result row then
+says in its detail which rows it covers, and the Data Docs asset is named after them.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Collection, Iterator
-from dataclasses import dataclass, field
+import time
+from collections import Counter
+from collections.abc import Callable, Collection, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from functools import partial
 from pathlib import Path
@@ -56,6 +63,7 @@ class CheckResult:
     observed: Any = None
     severity: str = "blocking"
     detail: str | None = None
+    scope: str | None = None  # the rows the result covers, when not the whole dataset
 
     def describe(self) -> str:
         where = f"{self.dataset}.{self.column}" if self.column else self.dataset
@@ -68,6 +76,8 @@ class CheckResult:
             text += f" (observed {self.observed})"
         if self.detail:
             text += f" [{self.detail}]"
+        if self.scope:
+            text += f" ({self.scope})"
         return text
 
     def as_row(self, validated_at: datetime) -> dict[str, Any]:
@@ -79,7 +89,13 @@ class CheckResult:
             "passed": self.success,
             "failing_rows": self.failing_rows,
             "sample": str(self.sample[:5]) if self.sample else None,
-            "detail": self.detail or (str(self.observed) if self.observed is not None else None),
+            "detail": "; ".join(
+                filter(
+                    None,
+                    [self.scope, self.detail or (str(self.observed) if self.observed is not None else None)],
+                )
+            )
+            or None,
             "validated_at": validated_at,
         }
 
@@ -90,6 +106,8 @@ class ValidationReport:
     validated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     data_docs: str | None = None
     datasets: set[str] = field(default_factory=set)  # datasets whose suites ran
+    rows_read: dict[str, int] = field(default_factory=dict)  # dataset -> rows its suite read
+    scopes: dict[str, str] = field(default_factory=dict)  # dataset -> the rows read, if not all of it
 
     @property
     def success(self) -> bool:
@@ -125,6 +143,58 @@ class Dataset:
     params: list[Any]
     suite: Callable[[SuiteContext], Any]
     batched: bool = False  # validated in batches of whole months when large (its suite is per figure)
+    source_id: str | None = None  # a raw source's dataset: the source whose figures it is
+
+
+@dataclass(frozen=True)
+class EarlierValidation:
+    """The validation of the publish being served: per figure source, the loads (release_no) that were
+    current when it was built (its fingerprint), and its quality table, where each raw suite's results
+    cover those loads' rows. Every result there passed, or it would not have been published."""
+
+    publish_id: str
+    loads: Mapping[str, Collection[int]]
+    serving_db: Path
+
+
+@dataclass(frozen=True)
+class NewRows:
+    """The rows of a raw dataset to validate on a night of new data: those of the releases new since the
+    earlier validation."""
+
+    shas: list[str]
+    releases: int
+    rows: int  # rows of those releases, as loaded
+    total: int  # rows of the source's current releases, as loaded
+    publish_id: str
+    earlier: Counter[tuple[str, str | None]]  # (check, column) of the results kept for the older rows
+
+    def describe(self) -> str:
+        return (
+            f"rows of the {self.releases} release(s) loaded since publish {self.publish_id}: "
+            f"{self.rows} of {self.total} rows validated now; the other rows passed this check "
+            f"in publish {self.publish_id}"
+        )
+
+    def of(self, ds: Dataset) -> Dataset:
+        return replace(
+            ds, query=f"{ds.query} and list_contains(?, release_sha256)", params=[*ds.params, self.shas]
+        )
+
+
+# expectations decided by each row alone; with the uniqueness of a key that holds the release (below),
+# what a raw suite may hold for its new releases' rows to stand for the whole source
+ROW_WISE = frozenset(
+    {
+        "expect_column_values_to_not_be_null",
+        "expect_column_values_to_be_in_set",
+        "expect_column_values_to_not_be_in_set",
+        "expect_column_values_to_be_between",
+        "expect_column_pair_values_a_to_be_greater_than_b",
+        "expect_column_values_to_match_regex",
+    }
+)
+UNIQUE = frozenset({"expect_compound_columns_to_be_unique", "expect_column_values_to_be_unique"})
 
 
 def _previous_rows(serving_db: Path | None, names: list[str]) -> dict[str, float]:
@@ -160,6 +230,7 @@ def datasets_for(con: duckdb.DuckDBPyConnection, sources: dict[str, Source]) -> 
             [s.id],
             partial(raw_source, s),
             batched=True,
+            source_id=s.id,
         )
         for s in figure_sources(sources)  # bureau returns keep records in tables of their own, not figures
     ]
@@ -194,22 +265,88 @@ def validate_build(
     data_docs_dir: Path | None = None,
     today: date | None = None,
     datasets: Collection[str] | None = None,
+    earlier: EarlierValidation | None = None,
 ) -> ValidationReport:
     """Validate the datasets (every one, or those named in `datasets`) and every rule; raw is attached
     read-only under the name staging views expect. The quality rules and source freshness, plain SQL,
     always run in full; GX is imported only when there is a dataset to validate (importing it costs
-    about 3 s, see benchmarks/README.md)."""
+    about 3 s, see benchmarks/README.md). With `earlier`, a raw source's suite reads only the rows of the
+    releases new since that validation (`NewRows`); a source with none new keeps its earlier results."""
     checks: list[CheckResult] = []
     with duckdb.connect(str(build_db), read_only=True, config=duckdb_limits()) as con:
         con.execute(f"attach '{raw_db}' as {RAW_ALIAS} (read_only)")
         chosen = [ds for ds in datasets_for(con, sources) if datasets is None or ds.name in datasets]
+        new = _new_rows(con, chosen, earlier) if earlier is not None else {}
+        chosen = [ds for ds in chosen if ds.name not in new or new[ds.name].shas]
         suite_ctx = _suite_context(con, [ds.name for ds in chosen], serving_db)
         checks += _rule_checks(con, rules_file, sources, as_of, today or date.today())
         report = ValidationReport(checks, datasets={ds.name for ds in chosen})
-        context = _run_suites(con, chosen, suite_ctx, report) if chosen else None
+        context = _run_suites(con, chosen, suite_ctx, report, new) if chosen else None
     if context is not None and data_docs_dir is not None:
         report.data_docs = build_data_docs(context, data_docs_dir)
     return report
+
+
+def _new_rows(
+    con: duckdb.DuckDBPyConnection, chosen: list[Dataset], earlier: EarlierValidation
+) -> dict[str, NewRows]:
+    """The raw datasets whose older rows the earlier validation covers, with their new releases' rows.
+
+    New rows are those of every release (sha256) with a current load the earlier publish did not have:
+    the raw suites' key holds the release, so whole releases are read, and an older load of the same
+    file, if one is still current, is read again with it. A dataset with no earlier results, or one that
+    did not pass, is validated whole."""
+    passed = _earlier_checks(earlier.serving_db)
+    out: dict[str, NewRows] = {}
+    for ds in chosen:
+        if ds.source_id is None or ds.source_id not in earlier.loads or ds.name not in passed:
+            continue
+        row = con.execute(
+            f"""
+            with current_loads as (
+                select release_no, sha256, row_count from {RAW_ALIAS}.main.release_history
+                where source_id = ? and withdrawn_at is null
+            ),
+            new_releases as (
+                select distinct sha256 from current_loads where not list_contains(?, release_no)
+            )
+            select (select coalesce(list(sha256 order by sha256), []) from new_releases),
+                   coalesce(sum(row_count) filter (where sha256 in (select sha256 from new_releases)), 0),
+                   coalesce(sum(row_count), 0)
+            from current_loads
+            """,
+            [ds.source_id, list(earlier.loads[ds.source_id])],
+        ).fetchone()
+        assert row is not None
+        shas, rows, total = row
+        out[ds.name] = NewRows(
+            list(shas), len(shas), int(rows), int(total), earlier.publish_id, passed[ds.name]
+        )
+    return out
+
+
+def _earlier_checks(serving_db: Path) -> dict[str, Counter[tuple[str, str | None]]]:
+    """Per raw dataset whose every suite result in the serving warehouse passed: (check, column) of each."""
+    if not serving_db.exists():
+        return {}
+    with duckdb.connect(str(serving_db), read_only=True) as con:
+        found = con.execute(
+            "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
+            QUALITY_RESULTS.split("."),
+        ).fetchone()
+        if not found or not found[0]:
+            return {}
+        rows = con.execute(
+            f"select dataset, check_name, column_name, passed from {QUALITY_RESULTS} "
+            "where starts_with(dataset, 'raw_') and check_name <> 'source_freshness'"
+        ).fetchall()
+    checks: dict[str, Counter[tuple[str, str | None]]] = {}
+    failed: set[str] = set()
+    for dataset, check, column, ok in rows:
+        checks.setdefault(dataset, Counter())[(check, column)] += 1
+        if not ok:
+            failed.add(dataset)
+    return {name: keys for name, keys in checks.items() if name not in failed}
 
 
 def duckdb_limits() -> dict[str, Any]:
@@ -308,9 +445,14 @@ def _rule_checks(
 
 
 def _run_suites(
-    con: duckdb.DuckDBPyConnection, chosen: list[Dataset], suite_ctx: SuiteContext, report: ValidationReport
+    con: duckdb.DuckDBPyConnection,
+    chosen: list[Dataset],
+    suite_ctx: SuiteContext,
+    report: ValidationReport,
+    new: Mapping[str, NewRows],
 ) -> Any:
-    """Run each dataset's suite on its DataFrames; returns the GX context (for Data Docs)."""
+    """Run each dataset's suite on its DataFrames (of a dataset in `new`, its new rows only, if its suite
+    allows); returns the GX context (for Data Docs)."""
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -319,32 +461,74 @@ def _run_suites(
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     source = context.data_sources.add_pandas(name="build")
     for ds in chosen:
-        batch_def = source.add_dataframe_asset(name=ds.name).add_batch_definition_whole_dataframe("whole")
-        suite = context.suites.add(ds.suite(suite_ctx))
+        started = time.perf_counter()
+        expectations = ds.suite(suite_ctx)
+        part = new.get(ds.name)
+        if part is not None and not _per_release(expectations):
+            log.info(
+                "%s: a check of its suite is not decided by each release alone: validated whole", ds.name
+            )
+            part = None
+        if part is not None and _keys(expectations) != part.earlier:
+            log.info("%s: its suite's checks differ from the earlier results': validated whole", ds.name)
+            part = None
+        # the Data Docs name the rows a partial validation read
+        asset = f"{ds.name}.new_since_{part.publish_id}" if part else ds.name
+        batch_def = source.add_dataframe_asset(name=asset).add_batch_definition_whole_dataframe("whole")
+        suite = context.suites.add(expectations)
         definition = context.validation_definitions.add(
-            gx.ValidationDefinition(name=ds.name, data=batch_def, suite=suite)
+            gx.ValidationDefinition(name=asset, data=batch_def, suite=suite)
         )
         merged: list[CheckResult] = []
         rows = 0
-        for frame in _frames(con, ds):
+        for frame in _frames(con, part.of(ds) if part else ds):
             result = definition.run(batch_parameters={"dataframe": frame}, result_format="SUMMARY")
             found = [_check(ds.name, r) for r in result.results]
             merged = [_merge(a, b) for a, b in zip(merged, found, strict=True)] if merged else found
             rows += len(frame)
+        if part is not None:
+            merged = [replace(c, scope=part.describe()) for c in merged]
+            report.scopes[ds.name] = part.describe()
         report.checks.extend(merged)
-        log.info("%s: %d rows validated", ds.name, rows)
+        report.rows_read[ds.name] = rows
+        log.info(
+            "%s: %d rows validated%s in %.1f s",
+            ds.name, rows, f" ({part.describe()})" if part else "", time.perf_counter() - started,
+        )  # fmt: skip
     return context
+
+
+def _per_release(suite: Any) -> bool:
+    """Every expectation is decided by the rows of each release alone: row by row, or a key unique
+    within the release (the raw key holds release_sha256). Not a row count, a set of distinct values or
+    a uniqueness across releases: those need every row of the source."""
+    for expectation in suite.expectations:
+        cfg = expectation.configuration
+        if cfg.kwargs.get("mostly", 1) != 1:  # a share of the rows: of the new ones, not of the source's
+            return False
+        if cfg.type in ROW_WISE:
+            continue
+        if cfg.type in UNIQUE and "release_sha256" in (cfg.kwargs.get("column_list") or []):
+            continue
+        return False
+    return True
+
+
+def _keys(suite: Any) -> Counter[tuple[str, str | None]]:
+    return Counter((e.configuration.type, _column(e.configuration.kwargs)) for e in suite.expectations)
+
+
+def _column(kwargs: Any) -> str | None:
+    return kwargs.get("column") or (",".join(kwargs["column_list"]) if "column_list" in kwargs else None)
 
 
 def _check(dataset: str, r: Any) -> CheckResult:
     cfg = r.expectation_config
     assert cfg is not None
-    kwargs = cfg.kwargs
-    column = kwargs.get("column") or (",".join(kwargs["column_list"]) if "column_list" in kwargs else None)
     return CheckResult(
         dataset=dataset,
         check=cfg.type,
-        column=column,
+        column=_column(cfg.kwargs),
         success=bool(r.success),
         failing_rows=r.result.get("unexpected_count"),
         sample=list(r.result.get("partial_unexpected_list") or [])[:5],

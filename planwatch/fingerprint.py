@@ -5,7 +5,9 @@ dbt project and the configuration. Two nights with the same fingerprint build th
   from the raw layer's `release_history` view, so a new release, a withdrawal and a reprocessed source
   all change it; plus the row count of every other raw table (a kind of load added later, such as bureau
   progress returns in a table of their own, is noticed without a change here). The logs that every run
-  writes (LOG_TABLES) are left out: a night that loaded nothing still writes them.
+  writes (LOG_TABLES) are left out: a night that loaded nothing still writes them. Beside them, the
+  release_no of every current load: the next night's validation checks the rows of the loads that are not
+  among those of the publish it builds on (expectations/runner.py, EarlierValidation).
 - catalog: the dbt seeds (plans, targets, indicators, vocabulary, status configuration).
 - project: the rest of the dbt project (models, macros, tests, dbt_project.yml, profiles.yml, selectors.yml).
 - config: config/ (source registry, quality rules, settings).
@@ -58,6 +60,9 @@ class SourceLoads(_Frozen):
 class RawFingerprint(_Frozen):
     sources: dict[str, SourceLoads] = Field(default_factory=dict)
     tables: dict[str, int] = Field(default_factory=dict)  # every other raw table: its row count
+    # source -> release_no of its current loads, in order; None in a fingerprint stored before they were
+    # recorded. Never compared (changed_sources, describe_changes): each source's digest covers them.
+    loads: dict[str, list[int]] | None = None
 
 
 class Fingerprint(_Frozen):
@@ -103,11 +108,13 @@ def raw_fingerprint(con: duckdb.DuckDBPyConnection) -> RawFingerprint:
                count(*) filter (where withdrawn_at is null),
                count(*) filter (where withdrawn_at is not null),
                md5(string_agg(concat_ws(':', release_no, sha256, coalesce(cast(withdrawn_at as varchar), '-')),
-                              ',' order by release_no))
+                              ',' order by release_no)),
+               coalesce(list(release_no order by release_no) filter (where withdrawn_at is null), [])
         from release_history group by source_id order by source_id
         """
     ).fetchall()
     sources = {r[0]: SourceLoads(current=r[1], withdrawn=r[2], digest=r[3]) for r in rows}
+    loads = {r[0]: [int(n) for n in r[4]] for r in rows}
     names = con.execute(
         "select table_name from duckdb_tables() where database_name = current_database() "
         "and schema_name = 'main' and not list_contains(?, table_name) order by 1",
@@ -117,7 +124,7 @@ def raw_fingerprint(con: duckdb.DuckDBPyConnection) -> RawFingerprint:
     for (name,) in names:
         row = con.execute(f'select count(*) from main."{name}"').fetchone()
         tables[name] = int(row[0]) if row else 0
-    return RawFingerprint(sources=sources, tables=tables)
+    return RawFingerprint(sources=sources, tables=tables, loads=loads)
 
 
 def night_fingerprint(

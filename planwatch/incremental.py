@@ -9,8 +9,8 @@ publish being served:
   (`source:*.observations+ source:*.releases+` on a night of new statistics; a format with tables of
   its own, such as bureau progress returns, selects those) and runs their data tests, but re-creates
   no view (`new_data_selection`), validation runs the raw suites of the
-  sources that changed and the suites of the marts that were rebuilt, and keeps the publish's other
-  results;
+  sources that changed, on the rows of their releases new since the publish (expectations/runner.py),
+  and the suites of the marts that were rebuilt, whole, and keeps the publish's other results;
 - anything else (or `full`, or no fingerprint to compare with): everything is built and validated.
 
 Why selection by source and not dbt's state:modified: a night's change is new data, which dbt's state

@@ -13,6 +13,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import duckdb
@@ -44,6 +45,9 @@ from planwatch.runs import (
     ValidationOutcome,
     now,
 )
+
+if TYPE_CHECKING:
+    from expectations.runner import EarlierValidation
 
 log = logging.getLogger(__name__)
 FETCH_WORKERS = 8  # sources fetched side by side; downloads from one host are bounded by ingest itself
@@ -232,9 +236,10 @@ def _apply_umask() -> None:
 
 def validate(as_of: str, run_id: str, settings: Settings | None = None) -> ValidationOutcome:
     """Validate this run's build and keep the results in the run record, for the publish step's quality
-    table. A build of new data alone validates the raw suites of the sources that changed and the marts
-    dbt rebuilt; the other datasets keep the results they have in the serving warehouse. Before any
-    check, the build file itself must say it is this run's finished build (publishing.build_marker)."""
+    table. A build of new data alone validates the raw suites of the sources that changed, on the rows
+    of their releases new since the served publish, and the marts dbt rebuilt, whole; the other datasets
+    keep the results they have in the serving warehouse. Before any check, the build file itself must
+    say it is this run's finished build (publishing.build_marker)."""
     from expectations.runner import carried_results, validate_build
     from publishing.build_marker import check_build
 
@@ -253,6 +258,7 @@ def validate(as_of: str, run_id: str, settings: Settings | None = None) -> Valid
         serving_db=settings.serving_db,
         data_docs_dir=settings.reports_dir / "data_docs",
         datasets=scope,
+        earlier=_earlier_validation(settings, record.plan) if scope is not None else None,
     )
     log.info(report.summary())
     carried = carried_results(settings.serving_db, report.datasets) if scope is not None else []
@@ -261,6 +267,8 @@ def validate(as_of: str, run_id: str, settings: Settings | None = None) -> Valid
         checks=len(report.checks),
         scope=sorted(report.datasets) if scope is not None else None,
         carried=len(carried),
+        rows_read=report.rows_read,
+        partial=report.scopes,
         warnings=[c.describe() for c in report.warnings],
         blocking=[c.describe() for c in report.blocking_failures],
         data_docs=report.data_docs,
@@ -278,6 +286,23 @@ def _validation_scope(plan: NightPlan | None, build: BuildOutcome) -> set[str] |
     if plan is None or plan.changed_sources is None or build.selection != "new_data":
         return None
     return {f"raw_{s}" for s in plan.changed_sources} | set(build.models)
+
+
+def _earlier_validation(settings: Settings, plan: NightPlan | None) -> EarlierValidation | None:
+    """The validation of the publish the night's plan was compared with, if it is still the one served
+    (its quality table is what the night's results complete) and its fingerprint lists its loads."""
+    from expectations.runner import EarlierValidation
+    from publishing.publish import current_publish_id
+
+    if plan is None or plan.compared_with is None:
+        return None
+    if current_publish_id(settings.serving_db, settings.published_dir) != plan.compared_with:
+        log.info("the serving warehouse changed since the night's plan: raw suites validate whole sources")
+        return None
+    served = InputsStore.of(settings).published(plan.compared_with)
+    if served is None or served.fingerprint.raw is None or served.fingerprint.raw.loads is None:
+        return None  # a publish from before its loads were recorded
+    return EarlierValidation(plan.compared_with, served.fingerprint.raw.loads, settings.serving_db)
 
 
 def publish(run_id: str, settings: Settings | None = None, *, allow_older: bool = False) -> PublishOutcome:

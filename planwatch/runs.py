@@ -97,6 +97,9 @@ class ValidationOutcome(_Part):
     checks: int
     scope: list[str] | None = None  # datasets validated this night; None: every dataset
     carried: int = 0  # results of datasets that did not change, kept from the serving warehouse
+    rows_read: dict[str, int] = Field(default_factory=dict)  # dataset -> rows its suite read this night
+    # dataset -> the rows read when not all of it: a raw source's releases new since the served publish
+    partial: dict[str, str] = Field(default_factory=dict)
     warnings: list[str] = Field(default_factory=list)
     blocking: list[str] = Field(default_factory=list)
     data_docs: str | None = None

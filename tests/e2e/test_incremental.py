@@ -116,7 +116,22 @@ def test_a_revised_release_rebuilds_what_is_downstream_of_raw_and_validates_its_
     assert validation is not None and validation.passed and validation.carried > 0
     assert validation.scope is not None
     assert [d for d in validation.scope if d.startswith("raw_")] == [f"raw_{source_id}"]
+    # its suite read the revised release's rows only, and the served quality table says so
+    with duckdb.connect(str(home.state / "warehouse" / "raw.duckdb"), read_only=True) as con:
+        revised_rows, every = con.execute(
+            "select max_by(row_count, release_no), sum(row_count) from release_loads "
+            "where source_id = ? and withdrawn_at is null",
+            [source_id],
+        ).fetchone()
+    assert validation.rows_read[f"raw_{source_id}"] == revised_rows < every
+    assert list(validation.partial) == [f"raw_{source_id}"]
     assert record.publish is not None
+    details = _served(
+        home, f"select distinct detail from quality.check_results where dataset = 'raw_{source_id}' "
+        "and check_name = 'expect_column_values_to_not_be_null'",
+    )  # fmt: skip
+    assert details == [(validation.partial[f"raw_{source_id}"],)], details
+    assert f"{revised_rows} of {every} rows validated now" in details[0][0]
     assert _served(home, NEW_JOBS) != before  # the revised figure is served
 
 

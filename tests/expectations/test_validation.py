@@ -10,9 +10,10 @@ import duckdb
 import pytest
 
 from expectations.quality_rules import figure_sources, load_rules
-from expectations.runner import carried_results, validate_build
+from expectations.runner import EarlierValidation, ValidationReport, carried_results, validate_build
 from ingest.errors import RegistryError
 from ingest.registry import load_registry
+from planwatch.fingerprint import raw_fingerprint
 from publishing.publish import publish
 from tests.conftest import REPO, Warehouse
 
@@ -130,3 +131,104 @@ def test_a_rule_file_with_a_mistake_is_named(tmp_path: Path) -> None:
     bad.write_text("rules:\n  - {id: x, kind: nonsense, severity: blocking, description_zh: d}\n")
     with pytest.raises(RegistryError, match=r"rules\.yml: invalid rule: kind"):
         load_rules(bad)
+
+
+NEWEST = "select max(release_no) from release_loads where source_id = 'stats_monthly_report'"
+
+
+def _published(wh: Warehouse, tmp_path: Path) -> tuple[ValidationReport, Path, str]:
+    """A whole validation of the sample build, published as the serving warehouse with its results."""
+    full = _validate(wh, wh.raw_db)
+    serving = tmp_path / "planwatch.duckdb"
+    published = publish(wh.build_db, serving, tmp_path / "published", quality=full.rows())
+    return full, serving, published.publish_id
+
+
+def _earlier(raw: Path, serving: Path, publish_id: str) -> EarlierValidation:
+    """The served publish as if built before stats_monthly_report's newest release was loaded."""
+    with duckdb.connect(str(raw), read_only=True) as con:
+        loads = raw_fingerprint(con).loads
+        newest = con.execute(NEWEST).fetchone()
+    assert loads is not None and newest is not None
+    loads["stats_monthly_report"] = [n for n in loads["stats_monthly_report"] if n != newest[0]]
+    return EarlierValidation(publish_id, loads, serving)
+
+
+def _new_data_night(
+    wh: Warehouse, raw: Path, earlier: EarlierValidation, docs: Path | None = None
+) -> ValidationReport:
+    return validate_build(
+        wh.build_db, raw, sources=SOURCES, rules_file=RULES, as_of=date(2024, 9, 1),
+        today=date(2024, 10, 31), datasets={"raw_stats_monthly_report", "fct_target_progress"},
+        serving_db=earlier.serving_db, earlier=earlier, data_docs_dir=docs,
+    )  # fmt: skip
+
+
+def _rows(raw: Path, where: str) -> int:
+    with duckdb.connect(str(raw), read_only=True) as con:
+        row = con.execute(
+            "select sum(row_count) from release_loads where source_id = 'stats_monthly_report' "
+            f"and withdrawn_at is null and {where}"
+        ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def test_a_night_of_new_data_reads_only_the_new_releases_rows_and_says_so(
+    built_warehouse: Warehouse, tmp_path: Path
+) -> None:
+    wh = built_warehouse
+    full, serving, publish_id = _published(wh, tmp_path)
+    dataset = "raw_stats_monthly_report"
+    every, newest = _rows(wh.raw_db, "true"), _rows(wh.raw_db, f"release_no = ({NEWEST})")
+    assert full.rows_read[dataset] == every and not full.scopes  # a whole validation reads every row
+    assert 0 < newest < every / 5
+
+    night = _new_data_night(wh, wh.raw_db, _earlier(wh.raw_db, serving, publish_id), tmp_path / "docs")
+    assert night.success, night.summary()
+    # Data Docs name the rows the suite read
+    index = (tmp_path / "docs" / "index.html").read_text(encoding="utf-8")
+    assert f"{dataset}.new_since_{publish_id}" in index and "fct_target_progress" in index
+    assert night.rows_read == {dataset: newest, "fct_target_progress": full.rows_read["fct_target_progress"]}
+    scope = f"rows of the 1 release(s) loaded since publish {publish_id}: {newest} of {every} rows"
+    assert scope in night.scopes[dataset] and set(night.scopes) == {dataset}
+    # one result per check as before, each saying which rows it covers; the marts' results cover all
+    suite = [r for r in night.rows() if r["dataset"] == dataset and r["check_name"] != "source_freshness"]
+    assert len(suite) == sum(c.dataset == dataset and c.check != "source_freshness" for c in full.checks)
+    assert all(scope in (r["detail"] or "") for r in suite)
+    assert all("since publish" not in (r["detail"] or "") for r in night.rows() if r["dataset"] != dataset)
+    # the older rows' results are the served ones: nothing of the dataset is carried besides
+    assert not [r for r in carried_results(serving, night.datasets) if r["dataset"] == dataset]
+
+
+def test_a_bad_value_in_a_new_release_is_caught_on_a_night_of_new_data(
+    built_warehouse: Warehouse, tmp_path: Path
+) -> None:
+    _, serving, publish_id = _published(built_warehouse, tmp_path)
+    raw = _tampered_raw(
+        built_warehouse,
+        tmp_path,
+        f"""update observation_values set value = 590 where release_no = ({NEWEST})
+           and series_no in (select series_no from release_series where release_no = ({NEWEST})
+                and indicator_code = 'retail_sales' and measure = 'ytd_growth_pct')""",
+    )
+    night = _new_data_night(built_warehouse, raw, _earlier(raw, serving, publish_id))
+    assert not night.success
+    failure = next(c for c in night.blocking_failures if c.dataset == "raw_stats_monthly_report")
+    assert failure.check == "expect_column_values_to_be_between" and failure.column == "value"
+    assert failure.failing_rows and failure.failing_rows >= 1 and failure.sample[0] == 590.0
+    assert "since publish" in failure.describe()
+
+
+def test_a_source_whose_served_results_did_not_all_pass_is_validated_whole(
+    built_warehouse: Warehouse, tmp_path: Path
+) -> None:
+    wh = built_warehouse
+    full = _validate(wh, wh.raw_db)
+    rows = [
+        r | {"passed": False} if r["dataset"] == "raw_stats_monthly_report" else r for r in full.rows()
+    ]  # as a warning-level check of the suite would leave them
+    serving = tmp_path / "planwatch.duckdb"
+    publish_id = publish(wh.build_db, serving, tmp_path / "published", quality=rows).publish_id
+    night = _new_data_night(wh, wh.raw_db, _earlier(wh.raw_db, serving, publish_id))
+    assert night.rows_read["raw_stats_monthly_report"] == _rows(wh.raw_db, "true") and not night.scopes

@@ -96,6 +96,10 @@ def test_a_new_release_and_a_withdrawal_change_the_raw_fingerprint_and_a_rerun_d
     after = _raw(settings.raw_db)
     fp = lambda raw: night_fingerprint(settings, "2024-09", None, raw)  # noqa: E731
     assert describe_changes(fp(before), fp(after)) == [f"source {SOURCE}: 1 new release(s)"]
+    # the loads each source has current: what the next night's validation tells new rows from old by
+    assert before.loads is not None and after.loads is not None
+    new = set(after.loads[SOURCE]) - set(before.loads[SOURCE])
+    assert len(new) == 1 and set(before.loads[SOURCE]) < set(after.loads[SOURCE])
 
     with raw_store.connect(settings.raw_db) as con:
         (sha,) = con.execute(
@@ -103,6 +107,7 @@ def test_a_new_release_and_a_withdrawal_change_the_raw_fingerprint_and_a_rerun_d
         ).fetchone()
         raw_store.withdraw(con, SOURCE, sha, "核实后撤回（数据有误）")
     withdrawn = _raw(settings.raw_db)
+    assert withdrawn.loads is not None and len(withdrawn.loads[SOURCE]) == len(after.loads[SOURCE]) - 1
     assert describe_changes(fp(after), fp(withdrawn)) == [
         f"source {SOURCE}: 1 release(s) withdrawn or reprocessed"
     ]
