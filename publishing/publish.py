@@ -230,12 +230,13 @@ def publish(
     kept: frozenset[str] = frozenset()
     try:
         if changed is not None and base is not None and base == current_publish_id(serving_db, published_dir):
-            from publishing.partial import NotCopyable, write_partial_copy
+            from publishing.partial import NotCopyable, write_partial_copy  # it imports this module
 
             try:
                 kept = write_partial_copy(build_db, serving_db, staged, changed, quality, expect)
             except NotCopyable as exc:
                 log.info("publishing in full: %s", exc)
+                Path(f"{staged}.wal").unlink(missing_ok=True)
                 base = None
         else:
             base = None

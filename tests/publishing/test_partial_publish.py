@@ -158,6 +158,19 @@ def test_a_publish_not_based_on_the_file_served_is_made_in_full(tmp_path: Path) 
     assert current_publish_id(serving, published) == third.publish_id != second.publish_id
 
 
+def test_a_served_file_with_many_free_blocks_is_not_copied_but_published_in_full(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serving, published = tmp_path / "planwatch.duckdb", tmp_path / "published"
+    first = publish(write_build(tmp_path / "b.duckdb", night=1), serving, published)
+    monkeypatch.setattr("publishing.partial.MAX_FREE_FRACTION", -1.0)  # any file is too sparse
+    build = write_build(tmp_path / "b.duckdb", night=2)
+    done = publish(build, serving, published, changed=["fct_indicator_values"], base=first.publish_id)
+    assert done.base is None and done.kept == frozenset()
+    assert contents(serving) == contents(publish(build, tmp_path / "full.duckdb", tmp_path / "full").path)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".planwatch.duckdb.")]
+
+
 def test_a_partial_publish_that_fails_leaves_the_serving_file_and_published_as_they_were(
     tmp_path: Path,
 ) -> None:
