@@ -115,11 +115,16 @@ def main() -> None:
         "--run", default="incremental", help="the run whose rebuilt models are a night of statistics"
     )
     parser.add_argument("--rounds", type=int, default=3, help="each kind this many times, alternating")
+    parser.add_argument(
+        "--returns-only", action="store_true", help="only the night of returns (at 10x, minutes a kind)"
+    )
     args = parser.parse_args()
     state = args.province / "state"
     build = state / "warehouse" / "build.duckdb"
     new_figures = json.loads((state / "runs" / args.run / "build.json").read_text(encoding="utf-8"))["models"]
     kinds = {"statistics night": new_figures, "returns night": returns_night_models(args.province)}
+    if args.returns_only:
+        del kinds["statistics night"]
     scratch = args.province / "bench_publish"
     rounds = [
         {kind: one_kind(build, scratch, changed) for kind, changed in kinds.items()}
