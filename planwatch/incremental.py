@@ -10,7 +10,9 @@ publish being served:
   its own, such as bureau progress returns, selects those) and runs their data tests, but re-creates
   no view (`new_data_selection`), validation runs the raw suites of the
   sources that changed, on the rows of their releases new since the publish (expectations/runner.py),
-  and the suites of the marts that were rebuilt, whole, and keeps the publish's other results;
+  and the suites of the marts that were rebuilt, whole, and keeps the publish's other results; when the
+  build file was made of the served publish's inputs (no build since it that was not published),
+  publishing copies the serving file and replaces only the tables dbt rebuilt;
 - anything else (or `full`, or no fingerprint to compare with): everything is built and validated.
 
 Why selection by source and not dbt's state:modified: a night's change is new data, which dbt's state
@@ -217,6 +219,7 @@ def decide(
     return NightPlan(
         build=True, selection="new_data", reasons=changes, fingerprint=current, compared_with=compared,
         changed_sources=changed, dbt_select=new_data_selection(tables),
+        build_is_served=last_build == served.fingerprint,
     )  # fmt: skip
 
 
@@ -268,6 +271,19 @@ def plan_night(
         runs.skip(run_id, StepSkipped(step="report", reason=reason))
     log.info("nothing to build: %s", plan.reasons[0])
     return plan
+
+
+def rebuilt_since_served(
+    plan: NightPlan | None, build: BuildOutcome | None
+) -> tuple[list[str] | None, str | None]:
+    """The models dbt rebuilt since the build of the publish served, and that publish's id, when the
+    night is one of new data built on that publish's build (a partial publish may start from it);
+    (None, None): publish in full."""
+    if plan is None or build is None or plan.selection != "new_data" or build.selection != "new_data":
+        return None, None
+    if not plan.build_is_served or plan.compared_with is None:
+        return None, None
+    return build.models, plan.compared_with
 
 
 FULL_REFRESH = "--full-refresh"

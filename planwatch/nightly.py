@@ -29,7 +29,7 @@ from ingest.pipeline import FetchResult, SourceResult, fetch_source, load_source
 from ingest.registry import check_mappings, load_registry
 from planwatch import policy
 from planwatch.fingerprint import raw_fingerprint
-from planwatch.incremental import InputsStore, ReportFiles
+from planwatch.incremental import InputsStore, ReportFiles, rebuilt_since_served
 from planwatch.runs import (
     BuildOutcome,
     ExportOutcome,
@@ -312,7 +312,7 @@ def publish(run_id: str, settings: Settings | None = None, *, allow_older: bool 
     its marker says (checked again in the attach the copy is made from)."""
     from publishing import publish as publishing
     from publishing.build_marker import ExpectedBuild, check_build
-    from publishing.exports import export_all
+    from publishing.exports import Reuse, export_all
 
     settings = settings or load_settings()
     record = store(settings).load(run_id)
@@ -323,6 +323,7 @@ def publish(run_id: str, settings: Settings | None = None, *, allow_older: bool 
         raise publishing.PublishError(f"run {run_id} has no passed validation of the build: not publishing")
     if not allow_older:
         publishing.refuse_older_build(settings.build_db, settings.serving_db)
+    changed, base = rebuilt_since_served(record.plan, record.build)
     result = publishing.publish(
         settings.build_db,
         settings.serving_db,
@@ -330,15 +331,23 @@ def publish(run_id: str, settings: Settings | None = None, *, allow_older: bool 
         settings.keep_published,
         validation.check_rows,
         expected,
+        changed=changed,
+        base=base,
     )
     # the warehouse is already published: a failed export is recorded and fails the run, no more
-    exports = export_all(settings.serving_db, settings.warehouse_dir, result.publish_id)
+    reuse = Reuse(result.base, result.kept) if result.base else None
+    exports = export_all(settings.serving_db, settings.warehouse_dir, result.publish_id, reuse)
     outcome = PublishOutcome(
         publish_id=result.publish_id,
         serving_db=str(result.path),
         exports=[
-            ExportOutcome(name=x.name, path=str(x.path) if x.path else None, error=x.error) for x in exports
+            ExportOutcome(
+                name=x.name, path=str(x.path) if x.path else None, error=x.error, reused=list(x.reused)
+            )
+            for x in exports
         ],
+        base=result.base,
+        kept=sorted(result.kept),
     )
     checkpoint("publish.before_record")
     store(settings).publish(run_id, outcome)

@@ -79,6 +79,10 @@ class NightPlan(_Part):
     # sources whose raw suites are validated again; None: every source (anything but raw changed)
     changed_sources: list[str] | None = None
     report: bool = True
+    # new data: the build file was, before tonight's dbt, built from the inputs of the publish compared
+    # with, so what dbt does not rebuild tonight is what that publish serves (a partial publish may start
+    # from it)
+    build_is_served: bool = False
 
 
 class BuildOutcome(_Part):
@@ -111,12 +115,15 @@ class ExportOutcome(_Part):
     name: str  # parquet, sdmx
     path: str | None = None
     error: str | None = None
+    reused: list[str] = Field(default_factory=list)  # files linked from the publish it was copied from
 
 
 class PublishOutcome(_Part):
     publish_id: str
     serving_db: str
     exports: list[ExportOutcome] = Field(default_factory=list)
+    base: str | None = None  # a partial publish: the publish its file was copied from
+    kept: list[str] = Field(default_factory=list)  # the tables (schema.table) kept from it as they were
 
     @property
     def failed_exports(self) -> list[ExportOutcome]:

@@ -3,9 +3,14 @@ figures as SDMX-CSV 2.0; and what a killed run left behind, cleaned before the n
 
 Each export of a publish goes to its own folder `<out_dir>/<publish id>/`, written under a temporary name
 and renamed; `<out_dir>/current` is a symlink swapped atomically to the newest, so a reader never finds it
-missing or half-written, and older folders are removed. The serving warehouse is already published when
-the exports run, so a failed export does not undo it: it is returned as an ExportResult with its error,
-for the run record to count as a failure, never reported as done.
+missing or half-written, and older folders are removed. The file of a table that a partial publish kept
+as it was (publishing/publish.py) is a hard link to the same file of the publish it was copied from,
+when that publish's folder is still there: an export file is never written again once its folder has
+its name, so two folders can share it, and removing the old folder leaves the new one whole.
+
+The serving warehouse is already published when the exports run, so a failed export does not undo it:
+it is returned as an ExportResult with its error, for the run record to count as a failure, never
+reported as done.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import logging
 import os
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -35,6 +40,7 @@ class ExportResult:
     name: str  # parquet, sdmx
     path: Path | None
     error: str | None = None
+    reused: tuple[str, ...] = ()  # files linked from the publish this one was copied from
 
     @property
     def ok(self) -> bool:
@@ -89,7 +95,28 @@ def publish_folder(out_dir: Path, publish_id: str, fill: Callable[[Path], object
     return link
 
 
-def export_parquet(serving_db: Path, out_dir: Path, publish_id: str) -> Path:
+@dataclass
+class Reuse:
+    """What exports may take from an earlier publish's folders instead of writing them: the publish the
+    serving file was copied from, and the tables (schema.table) it kept as they were; `linked` collects
+    what was taken (`<export>/<file>`)."""
+
+    base: str
+    kept: frozenset[str]
+    linked: list[str] = field(default_factory=list)
+
+    def link(self, out_dir: Path, name: str, tables: set[str], folder: Path) -> bool:
+        """Hard-link `name` from the base publish's folder into `folder` if every table it is made of was
+        kept and the file is there; False: it must be written."""
+        source = out_dir / self.base / name
+        if not tables <= self.kept or not source.is_file():
+            return False
+        os.link(source, folder / name)
+        self.linked.append(f"{out_dir.name}/{name}")
+        return True
+
+
+def export_parquet(serving_db: Path, out_dir: Path, publish_id: str, reuse: Reuse | None = None) -> Path:
     """Every mart and the quality table as Parquet (`<table>.parquet`), for tools that cannot read DuckDB."""
     from publishing.readers import open_serving
 
@@ -100,35 +127,49 @@ def export_parquet(serving_db: Path, out_dir: Path, publish_id: str) -> Path:
                 "where database_name = current_database() and schema_name in ('marts', 'quality')"
             ).fetchall()
             for schema, table in tables:
-                target = str(folder / f"{table}.parquet").replace("'", "''")
+                name = f"{table}.parquet"
+                if reuse and reuse.link(out_dir, name, {f"{schema}.{table}"}, folder):
+                    continue
+                target = str(folder / name).replace("'", "''")
                 con.execute(f'copy (select * from "{schema}"."{table}") to \'{target}\' (format parquet)')
 
     return publish_folder(out_dir, publish_id, fill)
 
 
-def export_sdmx(serving_db: Path, out_dir: Path, publish_id: str) -> Path:
+def export_sdmx(serving_db: Path, out_dir: Path, publish_id: str, reuse: Reuse | None = None) -> Path:
     """The indicator figures as SDMX-CSV 2.0 (`planwatch_indicators.csv`, publishing/sdmx.py)."""
-    from publishing.sdmx import FILE_NAME, write_sdmx
+    from publishing.sdmx import FILE_NAME, SOURCE_TABLES, write_sdmx
 
     def fill(folder: Path) -> None:
-        write_sdmx(serving_db, folder / FILE_NAME)
+        if not (reuse and reuse.link(out_dir, FILE_NAME, set(SOURCE_TABLES), folder)):
+            write_sdmx(serving_db, folder / FILE_NAME)
 
     return publish_folder(out_dir, publish_id, fill)
 
 
-def _attempt(name: str, export: Callable[[], Path]) -> ExportResult:
+def _attempt(name: str, export: Callable[[], Path], reuse: Reuse | None) -> ExportResult:
     from pysdmx.errors import PysdmxError
 
     try:
-        return ExportResult(name, export())
+        path = export()
+        return ExportResult(
+            name, path, reused=tuple(r for r in (reuse.linked if reuse else []) if r.startswith(f"{name}/"))
+        )
     except (OSError, duckdb.Error, PlanwatchError, PysdmxError, ValueError) as exc:
         log.error("%s export failed (the warehouse itself was published): %s", name, exc)
         return ExportResult(name, None, one_line(exc, 500))
 
 
-def export_all(serving_db: Path, warehouse_dir: Path, publish_id: str) -> list[ExportResult]:
-    """Every export of a publish, each tried even when another fails."""
+def export_all(
+    serving_db: Path, warehouse_dir: Path, publish_id: str, reuse: Reuse | None = None
+) -> list[ExportResult]:
+    """Every export of a publish, each tried even when another fails; with `reuse`, the files of the
+    tables a partial publish kept are linked from the publish it was copied from."""
     return [
-        _attempt("parquet", lambda: export_parquet(serving_db, warehouse_dir / PARQUET_DIR, publish_id)),
-        _attempt("sdmx", lambda: export_sdmx(serving_db, warehouse_dir / SDMX_DIR, publish_id)),
+        _attempt(
+            "parquet",
+            lambda: export_parquet(serving_db, warehouse_dir / PARQUET_DIR, publish_id, reuse),
+            reuse,
+        ),
+        _attempt("sdmx", lambda: export_sdmx(serving_db, warehouse_dir / SDMX_DIR, publish_id, reuse), reuse),
     ]

@@ -6,6 +6,10 @@ atomic rename: a reader that already has the old file open keeps reading the old
 the new file, and nobody ever sees half a file. Each publish is also kept (hard link) under published/
 for rollback; the newest N are kept.
 
+A night of new data alone (planwatch.incremental) publishes what changed: the new file starts as a copy
+of the publish being served, with only the tables dbt rebuilt written again (publishing/partial.py);
+the same fsync, archive and atomic rename follow.
+
 The file is written in an older DuckDB storage format (SERVING_STORAGE_VERSION) so that the DuckDB CLIs
 and BI drivers analysts already have (DuckDB 1.0 and later) open it; the build and raw files stay in the
 current format, since only planwatch reads them. publishing/README.md lists the client versions tested.
@@ -16,7 +20,8 @@ from __future__ import annotations
 import logging
 import os
 import re
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -63,6 +68,10 @@ _PUBLISH_ID = re.compile(r"^\d{8}T\d{6}\d{6}Z$")
 class Published:
     publish_id: str
     path: Path
+    # a partial publish: the publish its file was copied from, and the served tables kept from it as
+    # they were (schema.table); a full publish: None and nothing kept
+    base: str | None = None
+    kept: frozenset[str] = field(default_factory=frozenset)
 
 
 class PublishError(DataError):
@@ -138,23 +147,42 @@ def write_serving_copy(
         for schema, table in tables:
             con.execute(f'create schema if not exists "{schema}"')
             con.execute(f'create table "{schema}"."{table}" as select * from build."{schema}"."{table}"')
-        views, comments, relation_comments = _views_and_comments(con)
-        con.execute("detach build")
-        for schema, view, sql in views:
-            con.execute(f'create schema if not exists "{schema}"')
-            con.execute(_portable_view(sql, schema, view, build_db.stem))
-        for schema, table, column, comment in comments:
-            con.execute(f'comment on column "{schema}"."{table}"."{column}" is {_literal(comment)}')
-        for schema, name, kind, comment in relation_comments:  # what BI tools show as a dataset's description
-            con.execute(f'comment on {kind} "{schema}"."{name}" is {_literal(comment)}')
-        write_quality_table(con, quality or [])
-        con.execute(f"checkpoint {SERVING_CATALOG}")
-        con.execute("use memory")
-        con.execute(f"detach {SERVING_CATALOG}")
+        finish_serving_file(con, build_db, quality)
     finally:
         con.close()
     with target.open("rb") as fh:
         os.fsync(fh.fileno())
+
+
+def served_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[tuple[str, str]]:
+    """The tables of the served schemas in an attached database, (schema, table) in order."""
+    rows = con.execute(
+        """
+        select schema_name, table_name from duckdb_tables()
+        where database_name = ? and schema_name in (select unnest(?))
+        order by all
+        """,
+        [catalog, list(SERVED_SCHEMAS)],
+    ).fetchall()
+    return [(schema, table) for schema, table in rows]
+
+
+def finish_serving_file(con: duckdb.DuckDBPyConnection, build_db: Path, quality: list[dict] | None) -> None:
+    """The serving file's views, comments and quality table, from the build attached as `build` (which
+    this detaches), then a checkpoint and detach of the serving file: the end of every publish."""
+    views, comments, relation_comments = _views_and_comments(con)
+    con.execute("detach build")
+    for schema, view, sql in views:
+        con.execute(f'create schema if not exists "{schema}"')
+        con.execute(_portable_view(sql, schema, view, build_db.stem))
+    for schema, table, column, comment in comments:
+        con.execute(f'comment on column "{schema}"."{table}"."{column}" is {_literal(comment)}')
+    for schema, name, kind, comment in relation_comments:  # what BI tools show as a dataset's description
+        con.execute(f'comment on {kind} "{schema}"."{name}" is {_literal(comment)}')
+    write_quality_table(con, quality or [])
+    con.execute(f"checkpoint {SERVING_CATALOG}")
+    con.execute("use memory")
+    con.execute(f"detach {SERVING_CATALOG}")
 
 
 QUALITY_COLUMNS = {
@@ -189,14 +217,31 @@ def publish(
     keep: int = 5,
     quality: list[dict] | None = None,
     expect: ExpectedBuild | None = None,
+    changed: Collection[str] | None = None,
+    base: str | None = None,
 ) -> Published:
+    """Publish the build: in full, or, given the dbt models rebuilt (`changed`) since the build of
+    publish `base`, as a copy of `base` with those replaced, if `base` is the publish served now."""
     published_dir.mkdir(parents=True, exist_ok=True)
     # what a killed publish or rollback left: staged files, their .wal; never the serving file itself
     clean_stale(serving_db.parent, prefix=f".{serving_db.name}.")
     publish_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     staged = serving_db.with_name(f".{serving_db.name}.{publish_id}.tmp")
+    kept: frozenset[str] = frozenset()
     try:
-        write_serving_copy(build_db, staged, quality, expect)
+        if changed is not None and base is not None and base == current_publish_id(serving_db, published_dir):
+            from publishing.partial import NotCopyable, write_partial_copy  # it imports this module
+
+            try:
+                kept = write_partial_copy(build_db, serving_db, staged, changed, quality, expect)
+            except NotCopyable as exc:
+                log.info("publishing in full: %s", exc)
+                Path(f"{staged}.wal").unlink(missing_ok=True)
+                base = None
+        else:
+            base = None
+        if base is None:
+            write_serving_copy(build_db, staged, quality, expect)
         staged.chmod(0o444)  # served read-only: BI tools must never write to it
         checkpoint("publish.staged")
         archived = published_dir / f"{publish_id}.duckdb"
@@ -209,8 +254,11 @@ def publish(
         if staged.exists():
             staged.unlink()
     prune(published_dir, keep)
-    log.info("published %s -> %s", publish_id, serving_db)
-    return Published(publish_id, serving_db)
+    if base is None:
+        log.info("published %s -> %s", publish_id, serving_db)
+    else:
+        log.info("published %s -> %s: a copy of %s, %d tables kept", publish_id, serving_db, base, len(kept))
+    return Published(publish_id, serving_db, base, kept)
 
 
 def refuse_older_build(build_db: Path, serving_db: Path) -> None:

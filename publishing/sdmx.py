@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 DATAFLOW = "PLANWATCH:DF_PLAN_INDICATORS(1.0)"
 DATAFLOW_NAME = "计划目标相关统计指标"
 FILE_NAME = "planwatch_indicators.csv"
+SOURCE_TABLES = ("marts.fct_indicator_values",)  # what the message is made of (OBSERVATIONS_SQL)
 
 OBSERVATIONS_SQL = """
 with published as (

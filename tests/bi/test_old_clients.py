@@ -1,7 +1,8 @@
 """The published warehouse opens in the DuckDB releases analysts and BI drivers have (1.x), not only in 2.0.
 
 Each older release reads every table and serving view, row for row as DuckDB 2.0 counts them, and answers
-the README's recipe the same way.
+the README's recipe the same way; so does a partial publish (a copy of the served file with some marts
+written again in it, publishing/partial.py).
 """
 
 from __future__ import annotations
@@ -66,3 +67,32 @@ def test_the_file_is_written_in_the_storage_format_1x_readers_need(serving: Path
     with duckdb.connect(str(serving), read_only=True) as con:
         tags = con.execute("select tags from duckdb_databases() where database_name = 'planwatch'").fetchone()
     assert tags is not None and tags[0]["storage_version"] == f"{SERVING_STORAGE_VERSION}+"
+
+
+@pytest.fixture(scope="module")
+def partly_published(serving: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample build published in full, then again as a night of new statistics publishes it."""
+    from publishing.publish import publish
+
+    root = tmp_path_factory.mktemp("partial")
+    build = serving.parent / "build.duckdb"
+    first = publish(build, root / "planwatch.duckdb", root / "published")
+    rebuilt = ["fct_indicator_values", "fct_indicator_value_history", "fct_target_progress"]
+    done = publish(
+        build, root / "planwatch.duckdb", root / "published", changed=rebuilt, base=first.publish_id
+    )
+    assert done.base == first.publish_id and "marts.dim_targets" in done.kept
+    return done.path
+
+
+@pytest.mark.parametrize("version", OLD_RELEASES)
+def test_an_older_duckdb_reads_a_partial_publish_as_it_reads_a_full_one(
+    serving: Path,
+    partly_published: Path,
+    version: str,
+    old_duckdb: Callable[[str, Path, dict[str, str]], dict[str, Any]],
+) -> None:
+    expected = relations(serving)
+    assert relations(partly_published) == expected
+    got = old_duckdb(version, partly_published, {name: f"select count(*) from {name}" for name in expected})
+    assert {name: got["answers"][name][0][0] for name in expected} == expected

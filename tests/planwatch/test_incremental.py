@@ -34,7 +34,9 @@ from planwatch.incremental import (
     decide,
     new_data_selection,
     read_run_results,
+    rebuilt_since_served,
 )
+from planwatch.runs import BuildOutcome
 from tests.conftest import Project, Warehouse
 
 SOURCE = "human_resources_employment"  # a monthly CSV: one release per month
@@ -149,6 +151,28 @@ def test_new_data_rebuilds_downstream_of_raw_and_revalidates_the_source_that_cha
     assert plan.dbt_select == new_data_selection(["observations", "releases"])
     assert plan.changed_sources == ["stats_monthly_report"]
     assert plan.reasons == ["source stats_monthly_report: releases replaced"]
+
+
+def test_a_partial_publish_is_planned_only_on_the_build_of_the_publish_served() -> None:
+    """What dbt does not rebuild tonight is what the serving file holds only if the build file was made of
+    the served publish's inputs: a build since then that was never published (its validation failed, say)
+    changed tables tonight's dbt does not touch."""
+    assert decide(_fp(digest="b"), _served(_fp()), _fp()).build_is_served
+    unpublished = decide(_fp(digest="c"), _served(_fp()), _fp(digest="b"))
+    assert unpublished.selection == "new_data" and not unpublished.build_is_served
+    assert not decide(_fp(digest="b", catalog="c2"), _served(_fp()), _fp(catalog="c2")).build_is_served
+    assert not decide(_fp(digest="b"), _served(_fp()), _fp(), full=True).build_is_served
+
+
+def test_the_publish_replaces_what_dbt_rebuilt_on_a_night_of_new_data_on_the_served_build() -> None:
+    plan = decide(_fp(digest="b"), _served(_fp()), _fp())
+    built = BuildOutcome(selection="new_data", ok=True, models=["fct_indicator_values", "int_x"])
+    assert rebuilt_since_served(plan, built) == (["fct_indicator_values", "int_x"], "20241015T020000Z")
+    unpublished = decide(_fp(digest="c"), _served(_fp()), _fp(digest="b"))
+    full = decide(_fp(digest="b"), _served(_fp()), _fp(), full=True)
+    assert rebuilt_since_served(unpublished, built) == (None, None)
+    assert rebuilt_since_served(full, built.model_copy(update={"selection": "full"})) == (None, None)
+    assert rebuilt_since_served(None, built) == rebuilt_since_served(plan, None) == (None, None)
 
 
 def test_new_progress_returns_rebuild_what_is_downstream_of_their_own_tables() -> None:

@@ -102,6 +102,10 @@ def test_publishing_refuses_a_build_not_finished_and_keeps_the_served_file(tmp_p
     make_build(tmp_path / "build.duckdb", run_id="night-2", finished=False, figure=2.0)
     with pytest.raises(BuildNotFinished, match="never finished"):
         publish(tmp_path / "build.duckdb", serving, published, expect=ExpectedBuild("night-2", AS_OF))
+    # a night of new data checks the marker in the attach its partial copy is made from, the same way
+    with pytest.raises(BuildNotFinished, match="never finished"):
+        publish(tmp_path / "build.duckdb", serving, published, expect=ExpectedBuild("night-2", AS_OF),
+                changed=["fct_indicator_values"], base=first.publish_id)  # fmt: skip
     assert current_publish_id(serving, published) == first.publish_id and _serving_figure(serving) == 1.0
     assert [p.name for p in tmp_path.iterdir() if ".tmp" in p.name] == []
 
