@@ -5,10 +5,8 @@ connection is returned to the pool), so each dataset is read into a DataFrame fr
 connection and validated with GX's pandas data source. Results are rendered as GX Data Docs (static HTML)
 and returned as rows for the quality table of the serving warehouse.
 
-A night of new data validates of a changed source only the rows of the loads that are new since the
-publish being served (EarlierValidation): every expectation of a raw suite is decided by the rows of each
-release alone (`_per_release`), and that publish's validation passed on the older ones. A result row then
-says in its detail which rows it covers, and the Data Docs asset is named after them.
+A night of new data validates of a changed source only the rows of its new releases (expectations/earlier.py);
+a result row then says in its detail which rows it covers, and the Data Docs asset is named after them.
 """
 
 from __future__ import annotations
@@ -16,10 +14,9 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Mapping
-from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, replace
+from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -27,7 +24,6 @@ from typing import Any
 import duckdb
 
 from core.contracts import (
-    QUALITY_RESULTS,
     RAW_ALIAS,
     STAGING_OBSERVATIONS,
     STATUS_RULES,
@@ -35,7 +31,9 @@ from core.contracts import (
     TARGET_PROGRESS,
 )
 from expectations.data_docs import build_data_docs
+from expectations.earlier import EarlierValidation, NewRows, check_keys, new_rows, per_release
 from expectations.quality_rules import figure_sources, load_rules, run_rules, source_freshness
+from expectations.results import CheckResult, ValidationReport, check_of, merge
 from expectations.suites import (
     MART_KEYS,
     PROGRESS_COLUMNS,
@@ -53,90 +51,6 @@ BATCH_ROWS = 500_000  # figures of a raw source in one DataFrame (about 150 MB o
 
 
 @dataclass(frozen=True)
-class CheckResult:
-    dataset: str
-    check: str
-    column: str | None
-    success: bool
-    failing_rows: int | None
-    sample: list[Any] = field(default_factory=list)
-    observed: Any = None
-    severity: str = "blocking"
-    detail: str | None = None
-    scope: str | None = None  # the rows the result covers, when not the whole dataset
-
-    def describe(self) -> str:
-        where = f"{self.dataset}.{self.column}" if self.column else self.dataset
-        text = f"{where}: {self.check} failed"
-        if self.failing_rows is not None:
-            text += f" for {self.failing_rows} rows"
-        if self.sample:
-            text += f", e.g. {self.sample[:5]}"
-        if self.observed is not None and self.failing_rows is None:
-            text += f" (observed {self.observed})"
-        if self.detail:
-            text += f" [{self.detail}]"
-        if self.scope:
-            text += f" ({self.scope})"
-        return text
-
-    def as_row(self, validated_at: datetime) -> dict[str, Any]:
-        return {
-            "dataset": self.dataset,
-            "check_name": self.check,
-            "column_name": self.column,
-            "severity": self.severity,
-            "passed": self.success,
-            "failing_rows": self.failing_rows,
-            "sample": str(self.sample[:5]) if self.sample else None,
-            "detail": "; ".join(
-                filter(
-                    None,
-                    [self.scope, self.detail or (str(self.observed) if self.observed is not None else None)],
-                )
-            )
-            or None,
-            "validated_at": validated_at,
-        }
-
-
-@dataclass
-class ValidationReport:
-    checks: list[CheckResult]
-    validated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-    data_docs: str | None = None
-    datasets: set[str] = field(default_factory=set)  # datasets whose suites ran
-    rows_read: dict[str, int] = field(default_factory=dict)  # dataset -> rows its suite read
-    scopes: dict[str, str] = field(default_factory=dict)  # dataset -> the rows read, if not all of it
-
-    @property
-    def success(self) -> bool:
-        return not self.blocking_failures
-
-    @property
-    def blocking_failures(self) -> list[CheckResult]:
-        return [c for c in self.checks if not c.success and c.severity == "blocking"]
-
-    @property
-    def warnings(self) -> list[CheckResult]:
-        return [c for c in self.checks if not c.success and c.severity == "warning"]
-
-    def summary(self) -> str:
-        head = (
-            f"validation passed: {len(self.checks)} checks, {len(self.warnings)} warnings"
-            if self.success
-            else f"validation failed: {len(self.blocking_failures)} blocking of {len(self.checks)} checks"
-        )
-        lines = [head]
-        lines += [f"  - {c.describe()}" for c in self.blocking_failures]
-        lines += [f"  - warning: {c.describe()}" for c in self.warnings]
-        return "\n".join(lines)
-
-    def rows(self) -> list[dict[str, Any]]:
-        return [c.as_row(self.validated_at) for c in self.checks]
-
-
-@dataclass(frozen=True)
 class Dataset:
     name: str
     query: str
@@ -144,57 +58,6 @@ class Dataset:
     suite: Callable[[SuiteContext], Any]
     batched: bool = False  # validated in batches of whole months when large (its suite is per figure)
     source_id: str | None = None  # a raw source's dataset: the source whose figures it is
-
-
-@dataclass(frozen=True)
-class EarlierValidation:
-    """The validation of the publish being served: per figure source, the loads (release_no) that were
-    current when it was built (its fingerprint), and its quality table, where each raw suite's results
-    cover those loads' rows. Every result there passed, or it would not have been published."""
-
-    publish_id: str
-    loads: Mapping[str, Collection[int]]
-    serving_db: Path
-
-
-@dataclass(frozen=True)
-class NewRows:
-    """The rows of a raw dataset to validate on a night of new data: those of the releases new since the
-    earlier validation."""
-
-    shas: list[str]
-    releases: int
-    rows: int  # rows of those releases, as loaded
-    total: int  # rows of the source's current releases, as loaded
-    publish_id: str
-    earlier: Counter[tuple[str, str | None]]  # (check, column) of the results kept for the older rows
-
-    def describe(self) -> str:
-        return (
-            f"rows of the {self.releases} release(s) loaded since publish {self.publish_id}: "
-            f"{self.rows} of {self.total} rows validated now; the other rows passed this check "
-            f"in publish {self.publish_id}"
-        )
-
-    def of(self, ds: Dataset) -> Dataset:
-        return replace(
-            ds, query=f"{ds.query} and list_contains(?, release_sha256)", params=[*ds.params, self.shas]
-        )
-
-
-# expectations decided by each row alone; with the uniqueness of a key that holds the release (below),
-# what a raw suite may hold for its new releases' rows to stand for the whole source
-ROW_WISE = frozenset(
-    {
-        "expect_column_values_to_not_be_null",
-        "expect_column_values_to_be_in_set",
-        "expect_column_values_to_not_be_in_set",
-        "expect_column_values_to_be_between",
-        "expect_column_pair_values_a_to_be_greater_than_b",
-        "expect_column_values_to_match_regex",
-    }
-)
-UNIQUE = frozenset({"expect_compound_columns_to_be_unique", "expect_column_values_to_be_unique"})
 
 
 def _previous_rows(serving_db: Path | None, names: list[str]) -> dict[str, float]:
@@ -276,7 +139,7 @@ def validate_build(
     with duckdb.connect(str(build_db), read_only=True, config=duckdb_limits()) as con:
         con.execute(f"attach '{raw_db}' as {RAW_ALIAS} (read_only)")
         chosen = [ds for ds in datasets_for(con, sources) if datasets is None or ds.name in datasets]
-        new = _new_rows(con, chosen, earlier) if earlier is not None else {}
+        new = new_rows(con, chosen, earlier) if earlier is not None else {}
         chosen = [ds for ds in chosen if ds.name not in new or new[ds.name].shas]
         suite_ctx = _suite_context(con, [ds.name for ds in chosen], serving_db)
         checks += _rule_checks(con, rules_file, sources, as_of, today or date.today())
@@ -285,68 +148,6 @@ def validate_build(
     if context is not None and data_docs_dir is not None:
         report.data_docs = build_data_docs(context, data_docs_dir)
     return report
-
-
-def _new_rows(
-    con: duckdb.DuckDBPyConnection, chosen: list[Dataset], earlier: EarlierValidation
-) -> dict[str, NewRows]:
-    """The raw datasets whose older rows the earlier validation covers, with their new releases' rows.
-
-    New rows are those of every release (sha256) with a current load the earlier publish did not have:
-    the raw suites' key holds the release, so whole releases are read, and an older load of the same
-    file, if one is still current, is read again with it. A dataset with no earlier results, or one that
-    did not pass, is validated whole."""
-    passed = _earlier_checks(earlier.serving_db)
-    out: dict[str, NewRows] = {}
-    for ds in chosen:
-        if ds.source_id is None or ds.source_id not in earlier.loads or ds.name not in passed:
-            continue
-        row = con.execute(
-            f"""
-            with current_loads as (
-                select release_no, sha256, row_count from {RAW_ALIAS}.main.release_history
-                where source_id = ? and withdrawn_at is null
-            ),
-            new_releases as (
-                select distinct sha256 from current_loads where not list_contains(?, release_no)
-            )
-            select (select coalesce(list(sha256 order by sha256), []) from new_releases),
-                   coalesce(sum(row_count) filter (where sha256 in (select sha256 from new_releases)), 0),
-                   coalesce(sum(row_count), 0)
-            from current_loads
-            """,
-            [ds.source_id, list(earlier.loads[ds.source_id])],
-        ).fetchone()
-        assert row is not None
-        shas, rows, total = row
-        out[ds.name] = NewRows(
-            list(shas), len(shas), int(rows), int(total), earlier.publish_id, passed[ds.name]
-        )
-    return out
-
-
-def _earlier_checks(serving_db: Path) -> dict[str, Counter[tuple[str, str | None]]]:
-    """Per raw dataset whose every suite result in the serving warehouse passed: (check, column) of each."""
-    if not serving_db.exists():
-        return {}
-    with duckdb.connect(str(serving_db), read_only=True) as con:
-        found = con.execute(
-            "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
-            QUALITY_RESULTS.split("."),
-        ).fetchone()
-        if not found or not found[0]:
-            return {}
-        rows = con.execute(
-            f"select dataset, check_name, column_name, passed from {QUALITY_RESULTS} "
-            "where starts_with(dataset, 'raw_') and check_name <> 'source_freshness'"
-        ).fetchall()
-    checks: dict[str, Counter[tuple[str, str | None]]] = {}
-    failed: set[str] = set()
-    for dataset, check, column, ok in rows:
-        checks.setdefault(dataset, Counter())[(check, column)] += 1
-        if not ok:
-            failed.add(dataset)
-    return {name: keys for name, keys in checks.items() if name not in failed}
 
 
 def duckdb_limits() -> dict[str, Any]:
@@ -464,12 +265,12 @@ def _run_suites(
         started = time.perf_counter()
         expectations = ds.suite(suite_ctx)
         part = new.get(ds.name)
-        if part is not None and not _per_release(expectations):
+        if part is not None and not per_release(expectations):
             log.info(
                 "%s: a check of its suite is not decided by each release alone: validated whole", ds.name
             )
             part = None
-        if part is not None and _keys(expectations) != part.earlier:
+        if part is not None and check_keys(expectations) != part.earlier:
             log.info("%s: its suite's checks differ from the earlier results': validated whole", ds.name)
             part = None
         # the Data Docs name the rows a partial validation read
@@ -483,8 +284,8 @@ def _run_suites(
         rows = 0
         for frame in _frames(con, part.of(ds) if part else ds):
             result = definition.run(batch_parameters={"dataframe": frame}, result_format="SUMMARY")
-            found = [_check(ds.name, r) for r in result.results]
-            merged = [_merge(a, b) for a, b in zip(merged, found, strict=True)] if merged else found
+            found = [check_of(ds.name, r) for r in result.results]
+            merged = [merge(a, b) for a, b in zip(merged, found, strict=True)] if merged else found
             rows += len(frame)
         if part is not None:
             merged = [replace(c, scope=part.describe()) for c in merged]
@@ -496,80 +297,3 @@ def _run_suites(
             ds.name, rows, f" ({part.describe()})" if part else "", time.perf_counter() - started,
         )  # fmt: skip
     return context
-
-
-def _per_release(suite: Any) -> bool:
-    """Every expectation is decided by the rows of each release alone: row by row, or a key unique
-    within the release (the raw key holds release_sha256). Not a row count, a set of distinct values or
-    a uniqueness across releases: those need every row of the source."""
-    for expectation in suite.expectations:
-        cfg = expectation.configuration
-        if cfg.kwargs.get("mostly", 1) != 1:  # a share of the rows: of the new ones, not of the source's
-            return False
-        if cfg.type in ROW_WISE:
-            continue
-        if cfg.type in UNIQUE and "release_sha256" in (cfg.kwargs.get("column_list") or []):
-            continue
-        return False
-    return True
-
-
-def _keys(suite: Any) -> Counter[tuple[str, str | None]]:
-    return Counter((e.configuration.type, _column(e.configuration.kwargs)) for e in suite.expectations)
-
-
-def _column(kwargs: Any) -> str | None:
-    return kwargs.get("column") or (",".join(kwargs["column_list"]) if "column_list" in kwargs else None)
-
-
-def _check(dataset: str, r: Any) -> CheckResult:
-    cfg = r.expectation_config
-    assert cfg is not None
-    return CheckResult(
-        dataset=dataset,
-        check=cfg.type,
-        column=_column(cfg.kwargs),
-        success=bool(r.success),
-        failing_rows=r.result.get("unexpected_count"),
-        sample=list(r.result.get("partial_unexpected_list") or [])[:5],
-        observed=r.result.get("observed_value"),
-    )
-
-
-def _merge(a: CheckResult, b: CheckResult) -> CheckResult:
-    """One expectation over two batches of the same dataset."""
-    failing = (
-        None
-        if a.failing_rows is None and b.failing_rows is None
-        else (a.failing_rows or 0) + (b.failing_rows or 0)
-    )
-    return CheckResult(
-        dataset=a.dataset,
-        check=a.check,
-        column=a.column,
-        success=a.success and b.success,
-        failing_rows=failing,
-        sample=(a.sample + b.sample)[:5],
-        observed=b.observed if b.observed is not None else a.observed,
-    )
-
-
-def carried_results(serving_db: Path, validated: Collection[str]) -> list[dict[str, Any]]:
-    """The serving warehouse's check results of the datasets not validated again this night (their data
-    did not change), as rows for the next quality table. Rules and freshness are always run again."""
-    if not serving_db.exists():
-        return []
-    with duckdb.connect(str(serving_db), read_only=True) as con:
-        found = con.execute(
-            "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
-            QUALITY_RESULTS.split("."),
-        ).fetchone()
-        if not found or not found[0]:
-            return []
-        cursor = con.execute(
-            f"select * from {QUALITY_RESULTS} where dataset <> 'quality_rules' "
-            "and check_name <> 'source_freshness' and not list_contains(?, dataset)",
-            [sorted(validated)],
-        )
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -7,7 +7,7 @@ dbt project and the configuration. Two nights with the same fingerprint build th
   progress returns in a table of their own, is noticed without a change here). The logs that every run
   writes (LOG_TABLES) are left out: a night that loaded nothing still writes them. Beside them, the
   release_no of every current load: the next night's validation checks the rows of the loads that are not
-  among those of the publish it builds on (expectations/runner.py, EarlierValidation).
+  among those of the publish it builds on (expectations/earlier.py, EarlierValidation).
 - catalog: the dbt seeds (plans, targets, indicators, vocabulary, status configuration).
 - project: the rest of the dbt project (models, macros, tests, dbt_project.yml, profiles.yml, selectors.yml).
 - config: config/ (source registry, quality rules, settings).

@@ -30,10 +30,9 @@ from ingest.registry import check_mappings, load_registry
 from planwatch import policy
 from planwatch.fingerprint import raw_fingerprint
 from planwatch.incremental import InputsStore, ReportFiles, rebuilt_since_served
+from planwatch.night_scope import earlier_validation, validation_scope
 from planwatch.runs import (
-    BuildOutcome,
     ExportOutcome,
-    NightPlan,
     PublishOutcome,
     ReportOutcome,
     RunOutcome,
@@ -47,7 +46,7 @@ from planwatch.runs import (
 )
 
 if TYPE_CHECKING:
-    from expectations.runner import EarlierValidation
+    pass
 
 log = logging.getLogger(__name__)
 FETCH_WORKERS = 8  # sources fetched side by side; downloads from one host are bounded by ingest itself
@@ -240,7 +239,8 @@ def validate(as_of: str, run_id: str, settings: Settings | None = None) -> Valid
     of their releases new since the served publish, and the marts dbt rebuilt, whole; the other datasets
     keep the results they have in the serving warehouse. Before any check, the build file itself must
     say it is this run's finished build (publishing.build_marker)."""
-    from expectations.runner import carried_results, validate_build
+    from expectations.earlier import carried_results
+    from expectations.runner import validate_build
     from publishing.build_marker import check_build
 
     settings = settings or load_settings()
@@ -248,7 +248,7 @@ def validate(as_of: str, run_id: str, settings: Settings | None = None) -> Valid
     record = store(settings).load(run_id)
     if record.build is None or not record.build.ok:
         raise ValidationFailed(f"run {run_id} has no finished dbt build: nothing to validate or publish")
-    scope = _validation_scope(record.plan, record.build)
+    scope = validation_scope(record.plan, record.build)
     report = validate_build(
         settings.build_db,
         settings.raw_db,
@@ -258,7 +258,7 @@ def validate(as_of: str, run_id: str, settings: Settings | None = None) -> Valid
         serving_db=settings.serving_db,
         data_docs_dir=settings.reports_dir / "data_docs",
         datasets=scope,
-        earlier=_earlier_validation(settings, record.plan) if scope is not None else None,
+        earlier=earlier_validation(settings, record.plan) if scope is not None else None,
     )
     log.info(report.summary())
     carried = carried_results(settings.serving_db, report.datasets) if scope is not None else []
@@ -279,30 +279,6 @@ def validate(as_of: str, run_id: str, settings: Settings | None = None) -> Valid
     if not report.success:
         raise ValidationFailed(report.summary())
     return outcome
-
-
-def _validation_scope(plan: NightPlan | None, build: BuildOutcome) -> set[str] | None:
-    """The datasets to validate: None (all) unless only raw loads changed since the serving warehouse."""
-    if plan is None or plan.changed_sources is None or build.selection != "new_data":
-        return None
-    return {f"raw_{s}" for s in plan.changed_sources} | set(build.models)
-
-
-def _earlier_validation(settings: Settings, plan: NightPlan | None) -> EarlierValidation | None:
-    """The validation of the publish the night's plan was compared with, if it is still the one served
-    (its quality table is what the night's results complete) and its fingerprint lists its loads."""
-    from expectations.runner import EarlierValidation
-    from publishing.publish import current_publish_id
-
-    if plan is None or plan.compared_with is None:
-        return None
-    if current_publish_id(settings.serving_db, settings.published_dir) != plan.compared_with:
-        log.info("the serving warehouse changed since the night's plan: raw suites validate whole sources")
-        return None
-    served = InputsStore.of(settings).published(plan.compared_with)
-    if served is None or served.fingerprint.raw is None or served.fingerprint.raw.loads is None:
-        return None  # a publish from before its loads were recorded
-    return EarlierValidation(plan.compared_with, served.fingerprint.raw.loads, settings.serving_db)
 
 
 def publish(run_id: str, settings: Settings | None = None, *, allow_older: bool = False) -> PublishOutcome:

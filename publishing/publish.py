@@ -134,14 +134,7 @@ def write_serving_copy(
             check_marker(read_marker(con, "build"), build_db, expect.run_id, expect.as_of)
         con.execute(f"attach '{target}' as {SERVING_CATALOG} (storage_version '{SERVING_STORAGE_VERSION}')")
         con.execute(f"use {SERVING_CATALOG}")
-        tables = con.execute(
-            """
-            select schema_name, table_name from duckdb_tables()
-            where database_name = 'build' and schema_name in (select unnest(?))
-            order by all
-            """,
-            [list(SERVED_SCHEMAS)],
-        ).fetchall()
+        tables = served_tables(con, "build")
         if not any(schema == "marts" for schema, _ in tables):
             raise PublishError(f"{build_db} has no marts: refusing to publish an empty warehouse")
         for schema, table in tables:

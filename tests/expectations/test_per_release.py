@@ -1,4 +1,4 @@
-"""Which suites may be validated on the rows of a source's new releases alone (expectations.runner)."""
+"""Which suites may be validated on the rows of a source's new releases alone (expectations.earlier)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import great_expectations as gx
 import great_expectations.expectations as gxe
 import pytest
 
+from expectations.earlier import per_release
 from expectations.quality_rules import figure_sources
-from expectations.runner import _per_release
 from expectations.suites import SuiteContext, raw_source
 from ingest.registry import load_registry
 from tests.conftest import REPO
@@ -21,7 +21,7 @@ def context() -> None:
 def test_every_raw_suite_is_decided_by_each_release_alone(context: None) -> None:
     ctx = SuiteContext([], [], 0)
     sources = figure_sources(load_registry(REPO / "config" / "sources"))
-    assert sources and all(_per_release(raw_source(s, ctx)) for s in sources)
+    assert sources and all(per_release(raw_source(s, ctx)) for s in sources)
 
 
 @pytest.mark.parametrize(
@@ -37,6 +37,6 @@ def test_every_raw_suite_is_decided_by_each_release_alone(context: None) -> None
 def test_a_check_about_the_whole_source_makes_it_validated_whole(context: None, expectation: object) -> None:
     suite = gx.ExpectationSuite(name="x")
     suite.add_expectation(gxe.ExpectCompoundColumnsToBeUnique(column_list=["region_code", "release_sha256"]))
-    assert _per_release(suite)
+    assert per_release(suite)
     suite.add_expectation(expectation)
-    assert not _per_release(suite)
+    assert not per_release(suite)

@@ -9,8 +9,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from expectations.earlier import EarlierValidation, carried_results
 from expectations.quality_rules import figure_sources, load_rules
-from expectations.runner import EarlierValidation, ValidationReport, carried_results, validate_build
+from expectations.results import ValidationReport
+from expectations.runner import validate_build
 from ingest.errors import RegistryError
 from ingest.registry import load_registry
 from planwatch.fingerprint import raw_fingerprint
