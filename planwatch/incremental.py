@@ -9,7 +9,7 @@ publish being served:
   (`source:*.observations+ source:*.releases+` on a night of new statistics; a format with tables of
   its own, such as bureau progress returns, selects those) and runs their data tests, but re-creates
   no view (`new_data_selection`), validation runs the raw suites of the
-  sources that changed, on the rows of their releases new since the publish (expectations/runner.py),
+  sources that changed, on the rows of their releases new since the publish (expectations/earlier.py),
   and the suites of the marts that were rebuilt, whole, and keeps the publish's other results; when the
   build file was made of the served publish's inputs (no build since it that was not published),
   publishing copies the serving file and replaces only the tables dbt rebuilt;
