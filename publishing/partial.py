@@ -27,11 +27,11 @@ from typing import Any
 
 import duckdb
 
-from publishing.build_marker import ExpectedBuild, check_marker, read_marker
+from publishing.build_marker import ExpectedBuild
 from publishing.publish import (
     SERVING_CATALOG,
     SERVING_STORAGE_VERSION,
-    PublishError,
+    attach_build,
     finish_serving_file,
     served_tables,
 )
@@ -91,16 +91,12 @@ def write_partial_copy(
     shutil.copyfile(base_file, target)  # a new inode, writable (the umask's mode): never the served one
     con = duckdb.connect()
     try:
-        con.execute(f"attach '{build_db}' as build (read_only)")
-        if expect is not None:
-            check_marker(read_marker(con, "build"), build_db, expect.run_id, expect.as_of)
+        built = attach_build(con, build_db, expect)
         # no storage_version: DuckDB writes an existing file in the version it has, checked here
         con.execute(f"attach '{target}' as {SERVING_CATALOG}")
         con.execute(f"use {SERVING_CATALOG}")
         _check_copy(con, base_file)
-        built, served = served_tables(con, "build"), set(served_tables(con, SERVING_CATALOG))
-        if not any(schema == "marts" for schema, _ in built):
-            raise PublishError(f"{build_db} has no marts: refusing to publish an empty warehouse")
+        served = set(served_tables(con, SERVING_CATALOG))
         kept = {
             (schema, table)
             for schema, table in built

@@ -129,14 +129,9 @@ def write_serving_copy(
         target.unlink()
     con = duckdb.connect()
     try:
-        con.execute(f"attach '{build_db}' as build (read_only)")
-        if expect is not None:
-            check_marker(read_marker(con, "build"), build_db, expect.run_id, expect.as_of)
+        tables = attach_build(con, build_db, expect)
         con.execute(f"attach '{target}' as {SERVING_CATALOG} (storage_version '{SERVING_STORAGE_VERSION}')")
         con.execute(f"use {SERVING_CATALOG}")
-        tables = served_tables(con, "build")
-        if not any(schema == "marts" for schema, _ in tables):
-            raise PublishError(f"{build_db} has no marts: refusing to publish an empty warehouse")
         for schema, table in tables:
             con.execute(f'create schema if not exists "{schema}"')
             con.execute(f'create table "{schema}"."{table}" as select * from build."{schema}"."{table}"')
@@ -145,6 +140,21 @@ def write_serving_copy(
         con.close()
     with target.open("rb") as fh:
         os.fsync(fh.fileno())
+
+
+def attach_build(
+    con: duckdb.DuckDBPyConnection, build_db: Path, expect: ExpectedBuild | None
+) -> list[tuple[str, str]]:
+    """Attach the build read-only as `build` and return its served tables. With `expect`, its marker must
+    say it is that run's finished build, read in the same attach the copy is made from; a build without
+    marts is refused."""
+    con.execute(f"attach '{build_db}' as build (read_only)")
+    if expect is not None:
+        check_marker(read_marker(con, "build"), build_db, expect.run_id, expect.as_of)
+    tables = served_tables(con, "build")
+    if not any(schema == "marts" for schema, _ in tables):
+        raise PublishError(f"{build_db} has no marts: refusing to publish an empty warehouse")
+    return tables
 
 
 def served_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[tuple[str, str]]:
