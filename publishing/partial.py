@@ -32,6 +32,7 @@ from publishing.publish import (
     SERVING_CATALOG,
     SERVING_STORAGE_VERSION,
     attach_build,
+    copy_tables,
     finish_serving_file,
     served_tables,
 )
@@ -114,10 +115,7 @@ def write_partial_copy(
         con.execute("drop table if exists quality.check_results")
         # the dropped tables' blocks are free once checkpointed: the tables written next reuse them
         con.execute(f"checkpoint {SERVING_CATALOG}")
-        for schema, table in built:
-            if (schema, table) not in kept:
-                con.execute(f'create schema if not exists "{schema}"')
-                con.execute(f'create table "{schema}"."{table}" as select * from build."{schema}"."{table}"')
+        copy_tables(con, [t for t in built if t not in kept])
         finish_serving_file(con, build_db, quality)
     finally:
         con.close()

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -132,14 +132,19 @@ def write_serving_copy(
         tables = attach_build(con, build_db, expect)
         con.execute(f"attach '{target}' as {SERVING_CATALOG} (storage_version '{SERVING_STORAGE_VERSION}')")
         con.execute(f"use {SERVING_CATALOG}")
-        for schema, table in tables:
-            con.execute(f'create schema if not exists "{schema}"')
-            con.execute(f'create table "{schema}"."{table}" as select * from build."{schema}"."{table}"')
+        copy_tables(con, tables)
         finish_serving_file(con, build_db, quality)
     finally:
         con.close()
     with target.open("rb") as fh:
         os.fsync(fh.fileno())
+
+
+def copy_tables(con: duckdb.DuckDBPyConnection, tables: Iterable[tuple[str, str]]) -> None:
+    """Copy (schema, table)s from the attached build into the serving catalog in use."""
+    for schema, table in tables:
+        con.execute(f'create schema if not exists "{schema}"')
+        con.execute(f'create table "{schema}"."{table}" as select * from build."{schema}"."{table}"')
 
 
 def attach_build(
