@@ -35,11 +35,11 @@ import pendulum
 from airflow.sdk import Asset, AssetAlias, Param, dag, get_current_context, task
 from cosmos import ProfileConfig
 from cosmos.constants import InvocationMode
-from cosmos.operators.local import DbtBuildLocalOperator
 
 from core.settings import load_settings
 from planwatch.airflow_env import DUCKDB_POOL, DUCKDB_QUEUE
 from planwatch.alerts import notify_failure
+from planwatch.dbt_operator import DbtBuildOperator
 from planwatch.dbt_runtime import dbt_env, release_dbt_duckdb
 from planwatch.incremental import choose_nodes, record_build
 from planwatch.retry import RETRY_POLICY
@@ -131,7 +131,7 @@ def planwatch_nightly() -> None:
     planned = plan_night(prepared)
     prepared >> fetch_sources() >> load_sources() >> planned
 
-    dbt_build = DbtBuildLocalOperator(
+    dbt_build = DbtBuildOperator(
         task_id="dbt_build",
         project_dir=str(DBT_DIR),
         profile_config=ProfileConfig(

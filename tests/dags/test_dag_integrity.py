@@ -116,3 +116,10 @@ def test_dbt_build_passes_nothing_that_changes_every_night_as_a_dbt_var(dagbag) 
     assert not any("run_id" in f"{k}{v}" for k, v in dbt_build.vars.items()), dbt_build.vars
     assert dbt_build.env["PLANWATCH_RUN_ID"] == "{{ run_id }}"
     assert "env" in dbt_build.template_fields
+
+
+def test_dbt_build_is_the_operator_that_skips_lineage_nobody_receives(dagbag) -> None:
+    """tests/planwatch/test_dbt_operator.py: cosmos' OpenLineage events are computed only with a listener."""
+    from planwatch.dbt_operator import DbtBuildOperator
+
+    assert isinstance(dagbag.dags["planwatch_nightly"].get_task("dbt_build"), DbtBuildOperator)
