@@ -17,37 +17,43 @@ observations as (
     select * from {{ ref('stg_ingest__observations') }}
 ),
 
-changed_keys as (
-    -- the keys that received rows since the last run (raw is append-only and loaded in loaded_at order);
-    -- on a first build or a full refresh, every key
-    select distinct
-        source_id,
-        indicator_code,
-        region_code,
-        period_year,
-        period_start_month,
-        period_end_month,
-        measure
-    from observations
-    {% if is_incremental() %}
+{% if is_incremental() %}
+    changed_keys as (
+        -- the keys that received rows since the last run (raw is append-only and loaded in loaded_at
+        -- order)
+        select distinct
+            source_id,
+            indicator_code,
+            region_code,
+            period_year,
+            period_start_month,
+            period_end_month,
+            measure
+        from observations
         where loaded_at > {{ incremental_watermark('key_loaded_at') }}
-    {% endif %}
-),
+    ),
 
-in_scope as (
-    -- every release of a changed key, old ones included, so its vintages are renumbered in order
-    select observations.*
-    from observations
-    semi join changed_keys
-        on
-            observations.source_id = changed_keys.source_id
-            and observations.indicator_code = changed_keys.indicator_code
-            and observations.region_code = changed_keys.region_code
-            and observations.period_year = changed_keys.period_year
-            and observations.period_start_month = changed_keys.period_start_month
-            and observations.period_end_month = changed_keys.period_end_month
-            and observations.measure = changed_keys.measure
-),
+    in_scope as (
+        -- every release of a changed key, old ones included, so its vintages are renumbered in order
+        select observations.*
+        from observations
+        semi join changed_keys
+            on
+                observations.source_id = changed_keys.source_id
+                and observations.indicator_code = changed_keys.indicator_code
+                and observations.region_code = changed_keys.region_code
+                and observations.period_year = changed_keys.period_year
+                and observations.period_start_month = changed_keys.period_start_month
+                and observations.period_end_month = changed_keys.period_end_month
+                and observations.measure = changed_keys.measure
+    ),
+{% else %}
+    in_scope as (
+        -- a first build or a full refresh: every key. Not a semi join of every figure with the set of
+        -- all keys, which held a hash table of every key at once (at 100x, 50 M of them)
+        select * from observations
+    ),
+{% endif %}
 
 keyed as (
     select
