@@ -27,6 +27,8 @@ LATEST = """
                      period_end_month, measure
         order by release_date desc, loaded_at desc) = 1
 """
+# one figure over the years: the same months of a year, of one source, indicator, region and measure
+FIGURE = "source_id, indicator_code, region_code, measure, period_start_month, period_end_month"
 
 
 class Rule(BaseModel):
@@ -105,36 +107,38 @@ def _ytd_monotonic(con: duckdb.DuckDBPyConnection, rule: Rule, **_: object) -> l
 
 
 def _modified_zscore(con: duckdb.DuckDBPyConnection, rule: Rule, **_: object) -> list[tuple]:
-    """Iglewicz-Hoaglin modified z-score of a value against the same month of earlier years."""
+    """Iglewicz-Hoaglin modified z-score of a figure against the same figure (source, indicator, region,
+    months, measure) of earlier years. Only earlier years: a figure's verdict depends on its own value
+    and those of the years before it."""
     return con.execute(
         f"""
         with latest as ({LATEST}),
         pairs as (
-            select cur.indicator_code, cur.measure, cur.period_year, cur.period_end_month,
-                   cur.value, old.value as old_value
+            select cur.source_id, cur.indicator_code, cur.region_code, cur.measure, cur.period_start_month,
+                   cur.period_end_month, cur.period_year, cur.value, old.value as old_value
             from latest as cur
             join latest as old
-              on old.indicator_code = cur.indicator_code and old.measure = cur.measure
-             and old.region_code = cur.region_code
+              on old.source_id = cur.source_id and old.indicator_code = cur.indicator_code
+             and old.measure = cur.measure and old.region_code = cur.region_code
              and old.period_start_month = cur.period_start_month
              and old.period_end_month = cur.period_end_month
              and old.period_year < cur.period_year
             where cur.measure in (select unnest(?))
         ),
         centre as (
-            select indicator_code, measure, period_year, period_end_month,
-                   any_value(value) as value, median(old_value) as med, count(*) as years
+            select source_id, indicator_code, region_code, measure, period_start_month, period_end_month,
+                   period_year, any_value(value) as value, median(old_value) as med, count(*) as years
             from pairs group by all
         ),
         spread as (
-            select p.indicator_code, p.measure, p.period_year, p.period_end_month,
-                   median(abs(p.old_value - c.med)) as mad
-            from pairs as p join centre as c using (indicator_code, measure, period_year, period_end_month)
+            select p.source_id, p.indicator_code, p.region_code, p.measure, p.period_start_month,
+                   p.period_end_month, p.period_year, median(abs(p.old_value - c.med)) as mad
+            from pairs as p join centre as c using ({FIGURE}, period_year)
             group by all
         )
-        select indicator_code, measure, period_year, period_end_month, value, med,
+        select indicator_code, region_code, measure, period_year, period_end_month, value, med,
                0.6745 * (value - med) / mad as z
-        from centre join spread using (indicator_code, measure, period_year, period_end_month)
+        from centre join spread using ({FIGURE}, period_year)
         where years >= ? and mad > 0 and abs(0.6745 * (value - med) / mad) > ?
         order by all
         """,
