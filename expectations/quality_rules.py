@@ -4,6 +4,12 @@ Each rule kind is one SQL query over the latest vintage of the raw observations 
 mart; a query returns the failing rows. GX expectations check one dataset's shape; these rules check what
 only a statistician would: relations between indicators, year-to-date logic, outliers, release calendars,
 and whether each bureau's progress return (进展填报) came in by its due working day.
+
+The kinds in GROUPS decide each figure's verdict from the figures of its group alone. On a night of new
+data (expectations/earlier.py, NewFigures) such a rule, if the served publish's result for it passed
+with the same definition (`rule_digest`), reads only the groups that hold a figure of the new releases,
+whole (`with_latest`); its failing rows are then those a whole evaluation finds, since every other
+group is as it was when it passed. The other kinds read little and always run whole.
 """
 
 from __future__ import annotations
