@@ -254,8 +254,12 @@ def _rule_checks(
         )
         if result.figures is not None:
             report.rule_figures[rule.id] = result.figures
-        log.debug(
-            "rule %s: %d failing rows in %.1f s", rule.id, len(result.failing), time.perf_counter() - started
+        log.info(
+            "rule %s: %d failing rows%s in %.1f s",
+            rule.id,
+            len(result.failing),
+            f" ({result.scope})" if result.scope else "",
+            time.perf_counter() - started,
         )
     checks += [
         CheckResult(
