@@ -139,6 +139,7 @@ def main() -> None:
             "scope": len(v.scope) if v.scope is not None else "all",
             "rows_read": sum(v.rows_read.values()),
             "partial": len(v.partial),
+            "rule_figures": v.rule_figures,
         }
     elif args.step == "publish":
         out = {"publish_id": nightly.publish(args.run_id, allow_older=True).publish_id}

@@ -5,10 +5,17 @@ have (`new_rows`), when every expectation of the suite is decided by the rows of
 (`per_release`) and that publish's results for it all passed with the same checks (`earlier_checks`);
 the datasets not validated again keep the publish's results (`carried_results`). expectations/runner.py
 runs the suites.
+
+The SQL rules whose verdicts are decided group by group (expectations/quality_rules.py, GROUPS) recheck,
+under the same conditions, only the groups that hold a figure of those releases (`new_figures`): when no
+load the publish had is gone since, and that publish's result for the rule passed with the same
+definition of the rule (`earlier_rules`).
 """
 
 from __future__ import annotations
 
+import logging
+import re
 from collections import Counter
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
@@ -21,6 +28,8 @@ from core.contracts import QUALITY_RESULTS, RAW_ALIAS
 
 if TYPE_CHECKING:
     from expectations.runner import Dataset
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -56,6 +65,23 @@ class NewRows:
     def of(self, ds: Dataset) -> Dataset:
         return replace(
             ds, query=f"{ds.query} and list_contains(?, release_sha256)", params=[*ds.params, self.shas]
+        )
+
+
+@dataclass(frozen=True)
+class NewFigures:
+    """The releases of figures new since the earlier validation, for the SQL rules: a rule whose earlier
+    result passed with the same definition (`passed`) rechecks only the groups these releases touch."""
+
+    shas: list[str]
+    publish_id: str
+    passed: Mapping[str, str]  # rule id -> the digest of its definition, of each rule whose result passed
+
+    def describe(self, figures: int) -> str:
+        return (
+            f"rows of the {len(self.shas)} release(s) loaded since publish {self.publish_id}: "
+            f"the {figures} figures of the groups they touch rechecked now; the other groups passed "
+            f"this check in publish {self.publish_id}"
         )
 
 
@@ -110,6 +136,52 @@ def new_rows(
             list(shas), len(shas), int(rows), int(total), earlier.publish_id, passed[ds.name]
         )
     return out
+
+
+def new_figures(con: duckdb.DuckDBPyConnection, earlier: EarlierValidation) -> NewFigures | None:
+    """The releases (sha256) of every current load the earlier validation did not have, as in `new_rows`
+    but of every source: a rule joins figures across sources. None (the rules are evaluated whole) if a
+    load the earlier validation had is no longer current: its figures left the groups they were in."""
+    keys = [f"{source}:{no}" for source, loads in earlier.loads.items() for no in loads]
+    row = con.execute(
+        f"""
+        with current_loads as (
+            select source_id || ':' || release_no as load_key, sha256 from {RAW_ALIAS}.main.release_history
+            where withdrawn_at is null
+        )
+        select (select count(*) from unnest($keys) as e(load_key) anti join current_loads using (load_key)),
+               (select coalesce(list(sha256 order by sha256), []) from (
+                    select distinct sha256 from current_loads where not list_contains($keys, load_key)))
+        """,
+        {"keys": keys},
+    ).fetchone()
+    assert row is not None
+    gone, shas = row
+    if gone:
+        log.info(
+            "%d load(s) of publish %s are no longer current: rules evaluated whole", gone, earlier.publish_id
+        )
+        return None
+    return NewFigures(list(shas), earlier.publish_id, earlier_rules(earlier.serving_db))
+
+
+RULE_DEFINITION = re.compile(r"规则定义 ([0-9a-f]{12})")
+
+
+def earlier_rules(serving_db: Path) -> dict[str, str]:
+    """Per SQL rule whose result in the serving warehouse passed: the digest of the definition it was
+    evaluated with (its detail names it, `RULE_DEFINITION`); a result without one is not kept."""
+    if not serving_db.exists():
+        return {}
+    with duckdb.connect(str(serving_db), read_only=True) as con:
+        if not has_quality_table(con):
+            return {}
+        rows = con.execute(
+            f"select check_name, any_value(detail) from {QUALITY_RESULTS} where dataset = 'quality_rules' "
+            "group by 1 having bool_and(passed)"
+        ).fetchall()
+    found = {check: RULE_DEFINITION.search(detail or "") for check, detail in rows}
+    return {check: match.group(1) for check, match in found.items() if match}
 
 
 def earlier_checks(serving_db: Path) -> dict[str, Counter[tuple[str, str | None]]]:

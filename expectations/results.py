@@ -66,6 +66,7 @@ class ValidationReport:
     datasets: set[str] = field(default_factory=set)  # datasets whose suites ran
     rows_read: dict[str, int] = field(default_factory=dict)  # dataset -> rows its suite read
     scopes: dict[str, str] = field(default_factory=dict)  # dataset -> the rows read, if not all of it
+    rule_figures: dict[str, int] = field(default_factory=dict)  # rule -> figures read, if not all of them
 
     @property
     def success(self) -> bool:

@@ -31,8 +31,16 @@ from core.contracts import (
     TARGET_PROGRESS,
 )
 from expectations.data_docs import build_data_docs
-from expectations.earlier import EarlierValidation, NewRows, check_keys, new_rows, per_release
-from expectations.quality_rules import figure_sources, load_rules, run_rules, source_freshness
+from expectations.earlier import (
+    EarlierValidation,
+    NewFigures,
+    NewRows,
+    check_keys,
+    new_figures,
+    new_rows,
+    per_release,
+)
+from expectations.quality_rules import evaluate, figure_sources, load_rules, rule_digest, source_freshness
 from expectations.results import CheckResult, ValidationReport, check_of, merge
 from expectations.suites import (
     MART_KEYS,
@@ -132,18 +140,19 @@ def validate_build(
 ) -> ValidationReport:
     """Validate the datasets (every one, or those named in `datasets`) and every rule; raw is attached
     read-only under the name staging views expect. The quality rules and source freshness, plain SQL,
-    always run in full; GX is imported only when there is a dataset to validate (importing it costs
+    always run; GX is imported only when there is a dataset to validate (importing it costs
     about 3 s, see benchmarks/README.md). With `earlier`, a raw source's suite reads only the rows of the
-    releases new since that validation (`NewRows`); a source with none new keeps its earlier results."""
-    checks: list[CheckResult] = []
+    releases new since that validation (`NewRows`); a source with none new keeps its earlier results, and
+    a SQL rule of a kind decided group by group rechecks only the groups of those releases (`NewFigures`)."""
     with duckdb.connect(str(build_db), read_only=True, config=duckdb_limits()) as con:
         con.execute(f"attach '{raw_db}' as {RAW_ALIAS} (read_only)")
         chosen = [ds for ds in datasets_for(con, sources) if datasets is None or ds.name in datasets]
         new = new_rows(con, chosen, earlier) if earlier is not None else {}
         chosen = [ds for ds in chosen if ds.name not in new or new[ds.name].shas]
         suite_ctx = _suite_context(con, [ds.name for ds in chosen], serving_db)
-        checks += _rule_checks(con, rules_file, sources, as_of, today or date.today())
-        report = ValidationReport(checks, datasets={ds.name for ds in chosen})
+        figures = new_figures(con, earlier) if earlier is not None else None
+        report = ValidationReport([], datasets={ds.name for ds in chosen})
+        report.checks += _rule_checks(con, rules_file, sources, as_of, today or date.today(), figures, report)
         context = _run_suites(con, chosen, suite_ctx, report, new) if chosen else None
     if context is not None and data_docs_dir is not None:
         report.data_docs = build_data_docs(context, data_docs_dir)
@@ -215,21 +224,43 @@ def _suite_context(con: duckdb.DuckDBPyConnection, names: list[str], serving_db:
 
 
 def _rule_checks(
-    con: duckdb.DuckDBPyConnection, rules_file: Path, sources: dict[str, Source], as_of: date, today: date
+    con: duckdb.DuckDBPyConnection,
+    rules_file: Path,
+    sources: dict[str, Source],
+    as_of: date,
+    today: date,
+    new: NewFigures | None,
+    report: ValidationReport,
 ) -> list[CheckResult]:
-    checks = [
-        CheckResult(
-            dataset="quality_rules",
-            check=rule.id,
-            column=None,
-            success=not failing,
-            failing_rows=len(failing),
-            sample=[tuple(str(v) for v in row) for row in failing[:5]],
-            severity=rule.severity,
-            detail=rule.description_zh,
+    """Every rule's result (its detail names the digest of the definition it was evaluated with, for a
+    later night to know it: earlier.RULE_DEFINITION), then every source's freshness. With `new`, the
+    rules that may recheck only the groups of the new releases do (quality_rules.evaluate)."""
+    checks = []
+    for rule in load_rules(rules_file):
+        started = time.perf_counter()
+        result = evaluate(con, rule, sources, as_of, today, new)
+        checks.append(
+            CheckResult(
+                dataset="quality_rules",
+                check=rule.id,
+                column=None,
+                success=not result.failing,
+                failing_rows=len(result.failing),
+                sample=[tuple(str(v) for v in row) for row in result.failing[:5]],
+                severity=rule.severity,
+                detail=f"{rule.description_zh}(规则定义 {rule_digest(rule)})",
+                scope=result.scope,
+            )
         )
-        for rule, failing in run_rules(con, load_rules(rules_file), sources, as_of, today)
-    ]
+        if result.figures is not None:
+            report.rule_figures[rule.id] = result.figures
+        log.info(
+            "rule %s: %d failing rows%s in %.1f s",
+            rule.id,
+            len(result.failing),
+            f" ({result.scope})" if result.scope else "",
+            time.perf_counter() - started,
+        )
     checks += [
         CheckResult(
             dataset=f"raw_{source_id}",

@@ -269,6 +269,7 @@ def validate(as_of: str, run_id: str, settings: Settings | None = None) -> Valid
         carried=len(carried),
         rows_read=report.rows_read,
         partial=report.scopes,
+        rule_figures=report.rule_figures,
         warnings=[c.describe() for c in report.warnings],
         blocking=[c.describe() for c in report.blocking_failures],
         data_docs=report.data_docs,

@@ -126,6 +126,7 @@ def format_summary(record: RunRecord | None, serving_db: Path, ok: bool, elapsed
             f"  validation: {('passed' if v.passed else 'FAILED') + f' ({v.checks} checks)' if v else 'not run'}"
             + (f", {v.carried} results kept for datasets that did not change" if v and v.carried else "")
             + (f"; {len(v.partial)} raw suites read only their new releases' rows" if v and v.partial else "")
+            + (f"; {len(v.rule_figures)} rules only their groups" if v and v.rule_figures else "")
         )
     for rep in record.reports:
         counts = ", ".join(f"{k} {n}" for k, n in rep.status_counts.items())

@@ -104,6 +104,8 @@ class ValidationOutcome(_Part):
     rows_read: dict[str, int] = Field(default_factory=dict)  # dataset -> rows its suite read this night
     # dataset -> the rows read when not all of it: a raw source's releases new since the served publish
     partial: dict[str, str] = Field(default_factory=dict)
+    # SQL rule -> the figures it read when it rechecked only the groups of those releases
+    rule_figures: dict[str, int] = Field(default_factory=dict)
     warnings: list[str] = Field(default_factory=list)
     blocking: list[str] = Field(default_factory=list)
     data_docs: str | None = None
