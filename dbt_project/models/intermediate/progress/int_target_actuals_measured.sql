@@ -125,20 +125,25 @@ figures_loaded as (
 ),
 
 target_regions as (
-    select distinct
+    -- a row reads figures of its as-of year and of the year before (the benchmarks' years come computed)
+    select
         indicator_code,
-        region_code
+        region_code,
+        min(as_of_year) - 1 as first_year,
+        max(as_of_year) as last_year
     from target_grid
+    group by all
 ),
 
 values_aligned as (
-    -- only the figures of the rows being computed (every figure on a full build)
+    -- only the figures the rows being computed read
     select values_aligned.*
     from {{ ref('int_indicator_values_aligned') }} as values_aligned
     semi join target_regions
         on
             values_aligned.indicator_code = target_regions.indicator_code
             and values_aligned.region_code = target_regions.region_code
+            and values_aligned.period_year between target_regions.first_year and target_regions.last_year
 ),
 
 benchmarks as (
