@@ -54,7 +54,17 @@ def dbt_build(run_id: str, as_of: str) -> dict[str, Any]:
     assert build is not None
     if not build.ok:
         raise SystemExit("dbt build failed: " + "; ".join(build.failed[:5]))
-    return {"selection": build.selection, "nodes": build.nodes, "models": len(build.models)}
+    results = json.loads((run_dir / "target" / "run_results.json").read_text(encoding="utf-8"))["results"]
+    models = sorted(
+        (r for r in results if r["unique_id"].startswith("model.")), key=lambda r: -r["execution_time"]
+    )
+    slowest = {r["unique_id"].split(".")[-1]: round(r["execution_time"], 2) for r in models[:6]}
+    return {
+        "selection": build.selection,
+        "nodes": build.nodes,
+        "models": len(build.models),
+        "slowest": slowest,
+    }
 
 
 def bi_query(plan_id: str, as_of: str) -> dict[str, Any]:

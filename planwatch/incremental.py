@@ -289,8 +289,8 @@ def rebuilt_since_served(
 FULL_REFRESH = "--full-refresh"
 # A night of new data selects the tables, incremental models and tests downstream of each raw table that
 # changed: some of these intersections are empty by construction (no incremental model is downstream of
-# the bureau returns), and dbt warned "does not match any enabled nodes" for each of them every such
-# night. Silenced for that generated selection only; tests/dbt/test_night_selection.py checks that the
+# the raw `sources` table, which a newly registered source changes), and dbt warned "does not match any
+# enabled nodes" for each of them every such night. Silenced for that generated selection only; tests/dbt/test_night_selection.py checks that the
 # selection picks what it should.
 QUIET_EMPTY_PARTS = ("--warn-error-options", '{"silence": ["NoNodesForSelectionCriteria"]}')
 

@@ -75,13 +75,14 @@ def accepted(day: date, by: str = "李明") -> tuple[str, datetime, str | None, 
     return ("accepted", at(day, 15), None, by)
 
 
-def write_returns(raw: Path, files: list[ReturnFile]) -> None:
+def write_returns(raw: Path, files: list[ReturnFile], *, replace: bool = True) -> None:
     """Create the returns tables (as ingest does on connect) and load the files and their reviews, in
     place of any returns the raw file already holds: a copy of the session's sample raw layer carries the
-    bundled samples' returns under the same source id, and the two histories must not mix."""
+    bundled samples' returns under the same source id, and the two histories must not mix. With
+    replace=False, beside them: a later night's returns."""
     with duckdb.connect(str(raw)) as con:
         con.execute(RETURNS_DDL)
-        for table in ("return_reviews", "progress_return_rows", "progress_returns"):
+        for table in ("return_reviews", "progress_return_rows", "progress_returns") if replace else ():
             con.execute(f"delete from {table}")
         for f in files:
             con.execute(

@@ -3,12 +3,24 @@
 -- month, quarter, year-to-date or year, with the period's end date and its Chinese label.
 -- With the var known_on (a date) every figure is the vintage that was current on that date instead, so the
 -- marts can be rebuilt as they would have read then.
+-- Incremental by figure (value_key): a night's run recomputes the figures for which any source's key
+-- received rows since the last run (int_observations_latest/_vintaged carry each key's key_loaded_at) and
+-- replaces them; the other figures cannot have changed, since raw is append-only and loaded in loaded_at
+-- order, and a withdrawn or reprocessed load, changed seeds, models, as-of month or known-on date make the
+-- night a full build, which the nightly runs with --full-refresh (planwatch/incremental.py).
 -- depends_on: {{ ref('int_observations_vintaged') }}
 {%- set known_on = var('known_on', '') %}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='value_key',
+    )
+}}
 
 with
 
-latest as (
+figures as (
     {% if known_on -%}
         select
             *,
@@ -19,6 +31,38 @@ latest as (
             and (valid_to is null or valid_to > date '{{ known_on }}')
     {%- else -%}
         select * from {{ ref('int_observations_latest') }}
+    {%- endif %}
+),
+
+{% if is_incremental() -%}
+    changed_values as (
+        -- the figures of every key (of any source) that received rows since the last run; the watermark is
+        -- the newest figure this table holds, loaded no later than what the last run saw, so a key
+        -- changed since then is never missed (at worst one is recomputed again)
+        select distinct
+            indicator_code,
+            region_code,
+            period_year,
+            period_start_month,
+            period_end_month,
+            measure
+        from figures
+        where key_loaded_at > {{ incremental_watermark('loaded_at') }}
+    ),
+{%- endif %}
+
+latest as (
+    select figures.*
+    from figures
+    {% if is_incremental() -%}
+        semi join changed_values
+            on
+                figures.indicator_code = changed_values.indicator_code
+                and figures.region_code = changed_values.region_code
+                and figures.period_year = changed_values.period_year
+                and figures.period_start_month = changed_values.period_start_month
+                and figures.period_end_month = changed_values.period_end_month
+                and figures.measure = changed_values.measure
     {%- endif %}
 ),
 

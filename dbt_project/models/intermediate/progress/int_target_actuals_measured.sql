@@ -4,14 +4,146 @@
 -- multi-year target (到2027年…). Where no statistic is published the bureau's accepted progress return gives
 -- the figure (the statistic wins when both exist; the return's words are kept either way). No judgement
 -- here (fct_target_progress judges); no formulas beyond looking figures up.
+-- Incremental by target × as-of month. A row reads its region's figures of the indicator from the as-of
+-- year up to the as-of month, and of the three years before (last year's figures; the seasonal benchmark's
+-- profile years); figures_loaded_until is the newest key_loaded_at among them. A night's run recomputes the
+-- rows one of whose figures' keys received rows since the newest of them in the table, the rows whose bureau
+-- return row changed (int_target_returns_as_of, compared column by column) and the grid's new rows, and
+-- deletes the rows that left the grid. Changed seeds, models, as-of month, known-on date or configuration
+-- make the night a full build, which the nightly runs with --full-refresh (planwatch/incremental.py).
+-- depends_on: {{ ref('int_observations_latest') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['target_id', 'as_of_month'],
+        pre_hook="{% if is_incremental() %}"
+            ~ "delete from {{ this }} where concat_ws('|', target_id, as_of_month) not in ("
+            ~ "select concat_ws('|', target_id, as_of_month) from {{ ref('int_target_months') }})"
+            ~ "{% endif %}",
+    )
+}}
 with
 
+figure_loads as (
+    -- the newest load of any key (of any source) of each indicator × region × year × end month
+    select
+        indicator_code,
+        region_code,
+        period_year,
+        period_end_month,
+        max(key_loaded_at) as key_loaded_at
+    from {{ ref('int_observations_latest') }}
+    group by all
+),
+
+{% if is_incremental() -%}
+    {%- set return_columns = columns_of(ref('int_target_returns_as_of'), ['target_id', 'as_of_month']) -%}
+    figures_new as (
+        -- per indicator × region × year, the earliest end month of a key that received rows since the
+        -- newest load the table's rows rest on
+        select
+            indicator_code,
+            region_code,
+            period_year,
+            min(period_end_month) as first_end_month
+        from figure_loads
+        where key_loaded_at > {{ incremental_watermark('figures_loaded_until') }}
+        group by all
+    ),
+
+    returns_changed as (
+        -- the grid's rows whose return row differs from the one the table holds, and its new rows
+        select distinct
+            target_id,
+            as_of_month
+        from (
+            select
+                target_id,
+                as_of_month,
+                {{ return_columns | join(', ') }}
+            from {{ ref('int_target_returns_as_of') }}
+            except
+            select
+                target_id,
+                as_of_month,
+                {{ return_columns | join(', ') }}
+            from {{ this }}
+        )
+    ),
+
+    changed_keys as (
+        select
+            grid.target_id,
+            grid.as_of_month
+        from {{ ref('int_target_months') }} as grid
+        semi join figures_new
+            on
+                grid.indicator_code = figures_new.indicator_code
+                and grid.region_code = figures_new.region_code
+                and (
+                    (grid.as_of_year = figures_new.period_year and grid.as_of_month_no >= figures_new.first_end_month)
+                    or figures_new.period_year between grid.as_of_year - 3 and grid.as_of_year - 1
+                )
+        union
+        select
+            target_id,
+            as_of_month
+        from returns_changed
+    ),
+{%- endif %}
+
 target_grid as (
-    select * from {{ ref('int_target_months') }}
+    select grid.*
+    from {{ ref('int_target_months') }} as grid
+    {% if is_incremental() -%}
+        semi join changed_keys
+            on grid.target_id = changed_keys.target_id and grid.as_of_month = changed_keys.as_of_month
+    {%- endif %}
+),
+
+figures_loaded as (
+    -- the newest load among the figures each row reads: its as-of year up to the as-of month, and the
+    -- three years before
+    select
+        target_grid.target_id,
+        target_grid.as_of_month,
+        max(figure_loads.key_loaded_at) as figures_loaded_until
+    from target_grid
+    inner join figure_loads
+        on
+            target_grid.indicator_code = figure_loads.indicator_code
+            and target_grid.region_code = figure_loads.region_code
+            and (
+                (
+                    target_grid.as_of_year = figure_loads.period_year
+                    and target_grid.as_of_month_no >= figure_loads.period_end_month
+                )
+                or figure_loads.period_year between target_grid.as_of_year - 3 and target_grid.as_of_year - 1
+            )
+    group by all
+),
+
+target_regions as (
+    -- a row reads figures of its as-of year and of the year before (the benchmarks' years come computed)
+    select
+        indicator_code,
+        region_code,
+        min(as_of_year) - 1 as first_year,
+        max(as_of_year) as last_year
+    from target_grid
+    group by all
 ),
 
 values_aligned as (
-    select * from {{ ref('int_indicator_values_aligned') }}
+    -- only the figures the rows being computed read
+    select values_aligned.*
+    from {{ ref('int_indicator_values_aligned') }} as values_aligned
+    semi join target_regions
+        on
+            values_aligned.indicator_code = target_regions.indicator_code
+            and values_aligned.region_code = target_regions.region_code
+            and values_aligned.period_year between target_regions.first_year and target_regions.last_year
 ),
 
 benchmarks as (
@@ -189,6 +321,7 @@ year_end_figures as (
 with_context as (
     select
         sourced.*,
+        figures_loaded.figures_loaded_until,
         cur_ytd.value as ytd_value_canonical,
         cur_growth.value as ytd_growth_pct,
         -- a flow's year is only complete with its December figure: 1-11月 is not last year's actual
@@ -272,6 +405,8 @@ with_context as (
             and growth_share.measure = 'ytd_value'
             and sourced.as_of_year = growth_share.judged_year
             and sourced.data_month_no = growth_share.period_end_month
+    left join figures_loaded
+        on sourced.target_id = figures_loaded.target_id and sourced.as_of_month = figures_loaded.as_of_month
 )
 
 select * from with_context
