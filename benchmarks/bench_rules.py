@@ -24,10 +24,9 @@ from datetime import date
 import duckdb
 
 from core.contracts import RAW_ALIAS
-from core.settings import load_settings
+from core.settings import duckdb_limits, load_settings
 from expectations.earlier import EarlierValidation, new_figures
 from expectations.quality_rules import GROUPS, evaluate, load_rules, rule_digest
-from expectations.runner import duckdb_limits
 from planwatch.incremental import InputsStore
 from publishing.publish import current_publish_id
 

@@ -5,6 +5,9 @@ PLANWATCH_DATA_ROOT   where relative source locations resolve (default: <home>/d
 PLANWATCH_STATE_DIR   landing/, quarantine/, warehouse/, reports/ live here (default: <home>)
 PLANWATCH_AS_OF       as-of month YYYY-MM for the demo run (default: config/settings.yml demo_as_of)
 PLANWATCH_KEEP_PUBLISHED  how many published warehouse files to keep for rollback (default 5)
+PLANWATCH_DUCKDB_MEMORY   DuckDB's memory_limit for validation and publishing (dbt's profile and the raw
+                          layer read it too); unset: DuckDB's default, 80 % of the machine's memory
+PLANWATCH_DUCKDB_THREADS  DuckDB's threads for validation and publishing (dbt's threads in its profile)
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, time
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -159,3 +163,18 @@ def load_settings() -> Settings:
         state_dir=Path(os.environ.get("PLANWATCH_STATE_DIR", home)).resolve(),
         keep_published=int(os.environ.get("PLANWATCH_KEEP_PUBLISHED", "5")),
     )
+
+
+def duckdb_limits(temp_directory: Path | None = None) -> dict[str, Any]:
+    """DuckDB's memory limit and threads for a connection of validation or publishing, from the deployment's
+    environment (as the raw layer and dbt read them): PLANWATCH_DUCKDB_MEMORY, PLANWATCH_DUCKDB_THREADS.
+    An in-memory connection that writes a file spills past the limit into `temp_directory` (give the folder
+    beside that file: DuckDB's own default for an in-memory database is `.tmp` in the working directory)."""
+    limits: dict[str, Any] = {}
+    if memory := os.environ.get("PLANWATCH_DUCKDB_MEMORY"):
+        limits["memory_limit"] = memory
+    if threads := os.environ.get("PLANWATCH_DUCKDB_THREADS"):
+        limits["threads"] = int(threads)
+    if temp_directory is not None:
+        limits["temp_directory"] = str(temp_directory)
+    return limits

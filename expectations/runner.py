@@ -12,7 +12,6 @@ a result row then says in its detail which rows it covers, and the Data Docs ass
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -30,6 +29,7 @@ from core.contracts import (
     TARGET_MONTHS,
     TARGET_PROGRESS,
 )
+from core.settings import duckdb_limits
 from expectations.data_docs import build_data_docs
 from expectations.earlier import (
     EarlierValidation,
@@ -157,17 +157,6 @@ def validate_build(
     if context is not None and data_docs_dir is not None:
         report.data_docs = build_data_docs(context, data_docs_dir)
     return report
-
-
-def duckdb_limits() -> dict[str, Any]:
-    """DuckDB's memory limit and threads for validation, from the deployment's environment (as the raw
-    layer and dbt read them): PLANWATCH_DUCKDB_MEMORY, PLANWATCH_DUCKDB_THREADS."""
-    limits: dict[str, Any] = {}
-    if memory := os.environ.get("PLANWATCH_DUCKDB_MEMORY"):
-        limits["memory_limit"] = memory
-    if threads := os.environ.get("PLANWATCH_DUCKDB_THREADS"):
-        limits["threads"] = int(threads)
-    return limits
 
 
 def _frames(con: duckdb.DuckDBPyConnection, ds: Dataset) -> Iterator[Any]:

@@ -26,6 +26,7 @@ import duckdb
 
 from core.errors import PlanwatchError, one_line
 from core.faults import checkpoint
+from core.settings import duckdb_limits
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +122,7 @@ def export_parquet(serving_db: Path, out_dir: Path, publish_id: str, reuse: Reus
     from publishing.readers import open_serving
 
     def fill(folder: Path) -> None:
-        with open_serving(serving_db) as con:
+        with open_serving(serving_db, duckdb_limits(folder.with_name(f"{folder.name}.spill"))) as con:
             tables = con.execute(
                 "select schema_name, table_name from duckdb_tables() "
                 "where database_name = current_database() and schema_name in ('marts', 'quality')"

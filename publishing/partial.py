@@ -27,6 +27,7 @@ from typing import Any
 
 import duckdb
 
+from core.settings import duckdb_limits
 from publishing.build_marker import ExpectedBuild
 from publishing.publish import (
     SERVING_CATALOG,
@@ -35,6 +36,7 @@ from publishing.publish import (
     copy_tables,
     finish_serving_file,
     served_tables,
+    spill_folder,
 )
 
 # a served file with more of its blocks free than this is rewritten in full rather than copied
@@ -90,7 +92,7 @@ def write_partial_copy(
     if target.exists():
         target.unlink()
     shutil.copyfile(base_file, target)  # a new inode, writable (the umask's mode): never the served one
-    con = duckdb.connect()
+    con = duckdb.connect(config=duckdb_limits(spill_folder(target)))
     try:
         built = attach_build(con, build_db, expect)
         # no storage_version: DuckDB writes an existing file in the version it has, checked here

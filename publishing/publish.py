@@ -30,6 +30,7 @@ import duckdb
 
 from core.errors import DataError
 from core.faults import checkpoint
+from core.settings import duckdb_limits
 from publishing.build_marker import ExpectedBuild, check_marker, read_marker
 from publishing.exports import clean_stale
 from publishing.exports import export_parquet as export_parquet  # moved there; importable here as before
@@ -118,6 +119,11 @@ def _views_and_comments(con: duckdb.DuckDBPyConnection) -> tuple[list[Any], list
     return views, columns, relations
 
 
+def spill_folder(target: Path) -> Path:
+    """Where a publish's in-memory connection spills past its memory limit: beside the file it writes."""
+    return target.with_name(f"{target.name}.tmp")
+
+
 def write_serving_copy(
     build_db: Path, target: Path, quality: list[dict] | None = None, expect: ExpectedBuild | None = None
 ) -> None:
@@ -127,7 +133,7 @@ def write_serving_copy(
     attach the copy is made from (publishing/build_marker.py)."""
     if target.exists():
         target.unlink()
-    con = duckdb.connect()
+    con = duckdb.connect(config=duckdb_limits(spill_folder(target)))
     try:
         tables = attach_build(con, build_db, expect)
         con.execute(f"attach '{target}' as {SERVING_CATALOG} (storage_version '{SERVING_STORAGE_VERSION}')")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -54,9 +55,10 @@ def attach_serving(con: duckdb.DuckDBPyConnection, serving_db: Path) -> FileIden
     return identity
 
 
-def open_serving(serving_db: Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the publish being served now (a later publish needs a new connection)."""
-    con = duckdb.connect()
+def open_serving(serving_db: Path, config: dict[str, Any] | None = None) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the publish being served now (a later publish needs a new connection);
+    `config`: DuckDB settings of the connection (the exports' memory limit, core.settings.duckdb_limits)."""
+    con = duckdb.connect(config=config or {})
     try:
         attach_serving(con, serving_db)
     except BaseException:

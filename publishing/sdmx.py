@@ -28,11 +28,18 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from core.errors import UsageError
+from core.settings import duckdb_limits
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +47,9 @@ DATAFLOW = "PLANWATCH:DF_PLAN_INDICATORS(1.0)"
 DATAFLOW_NAME = "计划目标相关统计指标"
 FILE_NAME = "planwatch_indicators.csv"
 SOURCE_TABLES = ("marts.fct_indicator_values",)  # what the message is made of (OBSERVATIONS_SQL)
+# pysdmx writes the message a chunk of rows at a time: memory stays that of one chunk whatever the
+# figures, where one DataFrame of every figure took GBs at province scale
+CHUNK_ROWS = 500_000
 
 OBSERVATIONS_SQL = """
 with published as (
@@ -145,15 +155,38 @@ def write_sdmx(serving_db: Path, out: Path, dataflow: str = DATAFLOW) -> Path:
     from publishing.readers import open_serving
 
     schema = _schema(dataflow)
-    with open_serving(serving_db) as con:
-        try:
-            frame = con.execute(OBSERVATIONS_SQL).df()
-        except duckdb.CatalogException as exc:
-            raise UsageError(f"{serving_db} has no marts.fct_indicator_values to export: {exc}") from exc
-    dataset = PandasDataset(structure=schema, data=frame, action=ActionType.Information)
     out.parent.mkdir(parents=True, exist_ok=True)
     staged = out.with_name(f".{out.name}.tmp")
-    write([dataset], output_path=staged)
+    with open_serving(serving_db, duckdb_limits(staged.with_name(f"{staged.name}.spill"))) as con:
+        try:
+            batches = con.sql(OBSERVATIONS_SQL).to_arrow_reader(CHUNK_ROWS)
+        except duckdb.CatalogException as exc:
+            raise UsageError(f"{serving_db} has no marts.fct_indicator_values to export: {exc}") from exc
+
+        def to_csv(frame: pd.DataFrame) -> str:
+            return write([PandasDataset(structure=schema, data=frame, action=ActionType.Information)]) or ""
+
+        rows = _write_chunks(batches, to_csv, staged)
     os.replace(staged, out)
-    log.info("wrote %d SDMX observations of %s to %s", len(frame), dataflow, out)
+    log.info("wrote %d SDMX observations of %s to %s", rows, dataflow, out)
     return out
+
+
+def _write_chunks(batches: pa.RecordBatchReader, to_csv: Callable[[pd.DataFrame], str], staged: Path) -> int:
+    """The batches written to `staged` by `to_csv`: the first whole (with no rows, the header alone), then
+    every batch without its header line (the same columns: checked). Returns the rows written."""
+    rows, header = 0, None
+    with staged.open("w", encoding="utf-8", newline="") as fh:
+        for batch in batches:
+            head, _, body = to_csv(batch.to_pandas()).partition("\n")
+            if header is None:
+                header = head
+                fh.write(f"{head}\n{body}")
+            elif head != header:
+                raise RuntimeError(f"SDMX chunk header {head!r} is not the message's {header!r}")
+            else:
+                fh.write(body)
+            rows += batch.num_rows
+        if header is None:
+            fh.write(to_csv(batches.schema.empty_table().to_pandas()))
+    return rows

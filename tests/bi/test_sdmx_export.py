@@ -150,6 +150,20 @@ def test_pysdmx_reads_every_observation_including_ranges(
     assert len(scaled) == len(figures) and sum(scaled) == pytest.approx(sum(figures), rel=1e-9)
 
 
+def test_a_message_written_in_chunks_is_the_message_written_at_once(
+    serving: Path, exported: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The export writes a chunk of rows at a time (its memory does not grow with the figures): with chunks
+    of 100 rows the sample's figures take several, and the file is the same bytes."""
+    import publishing.sdmx
+
+    monkeypatch.setattr(publishing.sdmx, "CHUNK_ROWS", 100)
+    chunked = write_sdmx(serving, tmp_path / "chunked.csv")
+    lines = chunked.read_bytes().count(b"\n")
+    assert lines > 3 * 100, f"{lines} lines: too few for several chunks"
+    assert chunked.read_bytes() == exported.read_bytes()
+
+
 def test_a_malformed_dataflow_id_is_a_usage_error(serving: Path, tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="AGENCY:ID"):
         write_sdmx(serving, tmp_path / "x.csv", dataflow="not a dataflow")

@@ -114,7 +114,9 @@ def test_seasonal_indicators_have_three_full_years_before_the_2024_plan(
         assert len(full_year) == 1 and full_year[0].value and full_year[0].value > 0, (code, year)
 
 
-@pytest.mark.parametrize(("year", "month"), [(2024, 1), (2024, 11), (2025, 7)])
+# January; late in the year; past the turn of the year (2025-07 took
+# 78 s in tests and covered nothing more)
+@pytest.mark.parametrize(("year", "month"), [(2024, 1), (2024, 11), (2025, 2)])
 def test_any_as_of_month_generates_releases_that_load(tmp_path: Path, year: int, month: int) -> None:
     data = tmp_path / "samples"
     generate(data, year, month)
