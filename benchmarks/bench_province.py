@@ -254,7 +254,8 @@ def table(results: list[dict]) -> str:
         "peak_mb",
         "sizes_mb",
     ):
-        lines.append(f"| {key} | " + " | ".join(str(r[key]) for r in results) + " |")
+        # a scale stopped early (out of disk, say) has no ratios: "-" rather than no table at all
+        lines.append(f"| {key} | " + " | ".join(str(r.get(key, "-")) for r in results) + " |")
     return "\n".join(lines)
 
 

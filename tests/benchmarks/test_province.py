@@ -109,3 +109,20 @@ def test_the_same_scale_makes_the_same_bytes(province, tmp_path: Path) -> None:
     for path in sorted(again.data.rglob("*")):
         if path.is_file():
             assert path.read_bytes() == (made.data / path.relative_to(again.data)).read_bytes(), path
+
+
+def test_a_scale_stopped_before_its_nights_still_gets_a_table(tmp_path: Path, monkeypatch) -> None:
+    """A 100x run stopped by the disk guard during its first dbt must still print what it measured."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("bench_province", REPO / "benchmarks" / "bench_province.py")
+    assert spec and spec.loader
+    bench = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "bench_province", bench)  # its dataclasses look their module up
+    spec.loader.exec_module(bench)
+    load = bench.Measured("first: load", 771.7, 760.0, 1034, {"rows": 50_076_000})
+    stopped = bench._summarise({"scale": 100, "first": [load], "incremental": [], "full": []}, tmp_path)
+    printed = bench.table([stopped])
+    assert "| first: load | 771.7 / 760.0 / 1034 |" in printed
+    assert "| incremental_over_full | - |" in printed
