@@ -168,33 +168,35 @@ def new_figures(con: duckdb.DuckDBPyConnection, earlier: EarlierValidation) -> N
 RULE_DEFINITION = re.compile(r"规则定义 ([0-9a-f]{12})")
 
 
+def served_quality(serving_db: Path, sql: str) -> list[tuple]:
+    """The rows `sql` finds in the serving warehouse's quality table; none without the file or the table."""
+    if not serving_db.exists():
+        return []
+    with duckdb.connect(str(serving_db), read_only=True) as con:
+        if not has_quality_table(con):
+            return []
+        return con.execute(sql).fetchall()
+
+
 def earlier_rules(serving_db: Path) -> dict[str, str]:
     """Per SQL rule whose result in the serving warehouse passed: the digest of the definition it was
     evaluated with (its detail names it, `RULE_DEFINITION`); a result without one is not kept."""
-    if not serving_db.exists():
-        return {}
-    with duckdb.connect(str(serving_db), read_only=True) as con:
-        if not has_quality_table(con):
-            return {}
-        rows = con.execute(
-            f"select check_name, any_value(detail) from {QUALITY_RESULTS} where dataset = 'quality_rules' "
-            "group by 1 having bool_and(passed)"
-        ).fetchall()
+    rows = served_quality(
+        serving_db,
+        f"select check_name, any_value(detail) from {QUALITY_RESULTS} where dataset = 'quality_rules' "
+        "group by 1 having bool_and(passed)",
+    )
     found = {check: RULE_DEFINITION.search(detail or "") for check, detail in rows}
     return {check: match.group(1) for check, match in found.items() if match}
 
 
 def earlier_checks(serving_db: Path) -> dict[str, Counter[tuple[str, str | None]]]:
     """Per raw dataset whose every suite result in the serving warehouse passed: (check, column) of each."""
-    if not serving_db.exists():
-        return {}
-    with duckdb.connect(str(serving_db), read_only=True) as con:
-        if not has_quality_table(con):
-            return {}
-        rows = con.execute(
-            f"select dataset, check_name, column_name, passed from {QUALITY_RESULTS} "
-            "where starts_with(dataset, 'raw_') and check_name <> 'source_freshness'"
-        ).fetchall()
+    rows = served_quality(
+        serving_db,
+        f"select dataset, check_name, column_name, passed from {QUALITY_RESULTS} "
+        "where starts_with(dataset, 'raw_') and check_name <> 'source_freshness'",
+    )
     checks: dict[str, Counter[tuple[str, str | None]]] = {}
     failed: set[str] = set()
     for dataset, check, column, ok in rows:
