@@ -3,13 +3,13 @@
 -- formulas need. Figures are looked up in the as-of month's year: the plan year, or a later year for a
 -- multi-year target (到2027年…). Where no statistic is published the bureau's accepted progress return gives
 -- the figure (the statistic wins when both exist; the return's words are kept either way). No judgement
--- here (fct_target_progress judges); no formulas beyond looking figures up.
+-- here (fct_target_progress judges).
 -- Incremental by target × as-of month. A row reads its region's figures of the indicator from the as-of
 -- year up to the as-of month, and of the three years before (last year's figures; the seasonal benchmark's
 -- profile years); figures_loaded_until is the newest key_loaded_at among them. A night's run recomputes the
--- rows one of whose figures' keys received rows since the newest of them in the table, the rows whose bureau
--- return row changed (int_target_returns_as_of, compared column by column) and the grid's new rows, and
--- deletes the rows that left the grid. Changed seeds, models, as-of month, known-on date or configuration
+-- rows with a figure key loaded since the newest of them in the table, the rows whose bureau return row
+-- changed (int_target_returns_as_of, compared column by column) and new grid rows, and deletes the rows
+-- that left the grid. Changed seeds, models, as-of month, known-on date or configuration
 -- make the night a full build, which the nightly runs with --full-refresh (planwatch/incremental.py).
 -- depends_on: {{ ref('int_observations_latest') }}
 {{
@@ -35,6 +35,12 @@ figure_loads as (
         max(key_loaded_at) as key_loaded_at
     from {{ ref('int_observations_latest') }}
     group by all
+),
+
+years_after as (
+    -- a year's figures are read by the rows of the three years after: joining on year + n is an equality
+    -- join, where a range of years paired each row with every year of its region (308 M pairs at 100x)
+    select * from (values (1), (2), (3)) as years_after (n)  -- noqa: AL05
 ),
 
 {% if is_incremental() -%}
@@ -73,6 +79,7 @@ figure_loads as (
     ),
 
     changed_keys as (
+        -- the new figures' year from their end month on, the three years after, the changed returns
         select
             grid.target_id,
             grid.as_of_month
@@ -81,10 +88,24 @@ figure_loads as (
             on
                 grid.indicator_code = figures_new.indicator_code
                 and grid.region_code = figures_new.region_code
-                and (
-                    (grid.as_of_year = figures_new.period_year and grid.as_of_month_no >= figures_new.first_end_month)
-                    or figures_new.period_year between grid.as_of_year - 3 and grid.as_of_year - 1
-                )
+                and grid.as_of_year = figures_new.period_year
+                and grid.as_of_month_no >= figures_new.first_end_month
+        union
+        select
+            grid.target_id,
+            grid.as_of_month
+        from {{ ref('int_target_months') }} as grid
+        semi join (
+            select distinct
+                figures_new.indicator_code,
+                figures_new.region_code,
+                figures_new.period_year + years_after.n as reading_year
+            from figures_new cross join years_after
+        ) as figures_new_read_later
+            on
+                grid.indicator_code = figures_new_read_later.indicator_code
+                and grid.region_code = figures_new_read_later.region_code
+                and grid.as_of_year = figures_new_read_later.reading_year
         union
         select
             target_id,
@@ -102,26 +123,49 @@ target_grid as (
     {%- endif %}
 ),
 
-figures_loaded as (
-    -- the newest load among the figures each row reads: its as-of year up to the as-of month, and the
-    -- three years before
+loads_years_before as (
+    -- the newest load among each indicator × region's figures of the three years before a year
+    select
+        figure_loads.indicator_code,
+        figure_loads.region_code,
+        figure_loads.period_year + years_after.n as reading_year,
+        max(figure_loads.key_loaded_at) as key_loaded_at
+    from figure_loads
+    cross join years_after
+    group by all
+),
+
+loads_this_year as (
+    -- the newest load among each row's figures of its as-of year up to its as-of month
     select
         target_grid.target_id,
         target_grid.as_of_month,
-        max(figure_loads.key_loaded_at) as figures_loaded_until
+        max(figure_loads.key_loaded_at) as key_loaded_at
     from target_grid
     inner join figure_loads
         on
             target_grid.indicator_code = figure_loads.indicator_code
             and target_grid.region_code = figure_loads.region_code
-            and (
-                (
-                    target_grid.as_of_year = figure_loads.period_year
-                    and target_grid.as_of_month_no >= figure_loads.period_end_month
-                )
-                or figure_loads.period_year between target_grid.as_of_year - 3 and target_grid.as_of_year - 1
-            )
+            and target_grid.as_of_year = figure_loads.period_year
+            and target_grid.as_of_month_no >= figure_loads.period_end_month
     group by all
+),
+
+figures_loaded as (
+    -- the newest load among the figures each row reads: its as-of year up to the as-of month, and the
+    -- three years before (null when it reads none)
+    select
+        target_grid.target_id,
+        target_grid.as_of_month,
+        greatest(loads_this_year.key_loaded_at, loads_years_before.key_loaded_at) as figures_loaded_until
+    from target_grid
+    left join loads_this_year
+        on target_grid.target_id = loads_this_year.target_id and target_grid.as_of_month = loads_this_year.as_of_month
+    left join loads_years_before
+        on
+            target_grid.indicator_code = loads_years_before.indicator_code
+            and target_grid.region_code = loads_years_before.region_code
+            and target_grid.as_of_year = loads_years_before.reading_year
 ),
 
 target_regions as (
@@ -178,15 +222,20 @@ target_months as (
 
 primary_figures as (
     -- cumulative measures count from January; a stock or a state is whatever its last period says; a
-    -- figure published as missing is skipped, so the previous period stands (never a zero)
+    -- figure published as missing is skipped, so the previous period stands (never a zero). Of one end
+    -- month's figures a year-to-date rate is preferred to a single month's (the earliest start).
     select *
     from values_aligned
     where (period_start_month = 1 or measure in ('level', 'rate_pct')) and value is not null
+    qualify row_number() over (
+        partition by indicator_code, region_code, measure, period_year, period_end_month
+        order by period_start_month asc
+    ) = 1
 ),
 
 measured as (
-    -- the latest period published up to the as-of month (a late bureau leaves an older month);
-    -- a year-to-date rate is preferred to a single month's rate of the same end month
+    -- the latest period published up to the as-of month (a late bureau leaves an older month): an as-of
+    -- join takes the one figure with the greatest end month not after it
     select
         target_months.*,
         primary_figures.period_start_month as stat_period_start_month,
@@ -200,20 +249,13 @@ measured as (
         primary_figures.vintage_no as stat_vintage_no,
         primary_figures.is_revised as stat_is_revised
     from target_months
-    left join primary_figures
+    asof left join primary_figures
         on
             target_months.indicator_code = primary_figures.indicator_code
             and target_months.region_code = primary_figures.region_code
             and target_months.observation_measure = primary_figures.measure
             and target_months.as_of_year = primary_figures.period_year
             and target_months.as_of_month_no >= primary_figures.period_end_month
-    qualify row_number() over (
-        partition by target_months.target_id, target_months.as_of_month
-        order by
-            primary_figures.period_end_month desc nulls last,
-            primary_figures.period_start_month asc,
-            primary_figures.release_date desc
-    ) = 1
 ),
 
 with_returns as (
