@@ -26,7 +26,8 @@
 with
 
 figure_loads as (
-    -- the newest load of any key (of any source) of each indicator × region × year × end month
+    -- the newest load of any key (of any source) of each indicator × region × year × end month, of the
+    -- years a row can read (the grid's as-of years and the three before: not ten years of history)
     select
         indicator_code,
         region_code,
@@ -34,6 +35,10 @@ figure_loads as (
         period_end_month,
         max(key_loaded_at) as key_loaded_at
     from {{ ref('int_observations_latest') }}
+    where
+        period_year
+        between (select min(grid.as_of_year) - 3 from {{ ref('int_target_months') }} as grid)
+        and (select max(grid.as_of_year) from {{ ref('int_target_months') }} as grid)
     group by all
 ),
 
@@ -223,39 +228,72 @@ target_months as (
 primary_figures as (
     -- cumulative measures count from January; a stock or a state is whatever its last period says; a
     -- figure published as missing is skipped, so the previous period stands (never a zero). Of one end
-    -- month's figures a year-to-date rate is preferred to a single month's (the earliest start).
-    select *
+    -- month's figures a year-to-date rate is preferred to a single month's (the earliest start). Keys
+    -- only: the figures' other columns are joined to the one row each target month measures.
+    select
+        indicator_code,
+        region_code,
+        measure,
+        period_year,
+        period_end_month,
+        min(period_start_month) as period_start_month
     from values_aligned
     where (period_start_month = 1 or measure in ('level', 'rate_pct')) and value is not null
-    qualify row_number() over (
-        partition by indicator_code, region_code, measure, period_year, period_end_month
-        order by period_start_month asc
-    ) = 1
+    group by all
 ),
 
-measured as (
+measured_period as (
     -- the latest period published up to the as-of month (a late bureau leaves an older month): an as-of
-    -- join takes the one figure with the greatest end month not after it
+    -- join takes the greatest end month not after it
     select
-        target_months.*,
-        primary_figures.period_start_month as stat_period_start_month,
-        primary_figures.period_end_month as stat_month_no,
-        primary_figures.period_label_zh as stat_period_label_zh,
-        primary_figures.value as stat_value_canonical,
-        primary_figures.source_id as stat_source_id,
-        primary_figures.release_sha256 as stat_release_sha256,
-        primary_figures.release_date as stat_release_date,
-        primary_figures.label_raw as stat_evidence_label,
-        primary_figures.vintage_no as stat_vintage_no,
-        primary_figures.is_revised as stat_is_revised
-    from target_months
-    asof left join primary_figures
+        target_months.target_id,
+        target_months.as_of_month,
+        primary_figures.period_start_month,
+        primary_figures.period_end_month
+    from (
+        select
+            target_id,
+            as_of_month,
+            indicator_code,
+            region_code,
+            observation_measure,
+            as_of_year,
+            as_of_month_no
+        from target_months
+    ) as target_months
+    asof inner join primary_figures
         on
             target_months.indicator_code = primary_figures.indicator_code
             and target_months.region_code = primary_figures.region_code
             and target_months.observation_measure = primary_figures.measure
             and target_months.as_of_year = primary_figures.period_year
             and target_months.as_of_month_no >= primary_figures.period_end_month
+),
+
+measured as (
+    select
+        target_months.*,
+        figure.period_start_month as stat_period_start_month,
+        figure.period_end_month as stat_month_no,
+        figure.period_label_zh as stat_period_label_zh,
+        figure.value as stat_value_canonical,
+        figure.source_id as stat_source_id,
+        figure.release_sha256 as stat_release_sha256,
+        figure.release_date as stat_release_date,
+        figure.label_raw as stat_evidence_label,
+        figure.vintage_no as stat_vintage_no,
+        figure.is_revised as stat_is_revised
+    from target_months
+    left join measured_period
+        on target_months.target_id = measured_period.target_id and target_months.as_of_month = measured_period.as_of_month
+    left join values_aligned as figure
+        on
+            target_months.indicator_code = figure.indicator_code
+            and target_months.region_code = figure.region_code
+            and target_months.observation_measure = figure.measure
+            and target_months.as_of_year = figure.period_year
+            and measured_period.period_start_month = figure.period_start_month
+            and measured_period.period_end_month = figure.period_end_month
 ),
 
 with_returns as (
