@@ -43,18 +43,15 @@ class Home(PrivateData):
 
     @contextlib.contextmanager
     def active(self) -> Iterator[Settings]:
-        """This home's settings for calls made in this process (the steps read the environment)."""
-        keys = [k for k in self.env() if k.startswith("PLANWATCH_")]
-        saved = {k: os.environ.get(k) for k in keys}
-        os.environ.update({k: self.env()[k] for k in keys})
+        """This home's settings for calls made in this process (the steps read the environment). The whole
+        environment is put back afterwards: dbt's step adds the build's paths and the run id to it."""
+        saved = dict(os.environ)
+        os.environ.update({k: v for k, v in self.env().items() if k.startswith("PLANWATCH_")})
         try:
             yield load_settings()
         finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
+            os.environ.clear()
+            os.environ.update(saved)
 
     @property
     def settings(self) -> Settings:
