@@ -2,7 +2,8 @@
 
 PLANWATCH_HOME        project folder (default: the folder holding pyproject.toml, else the current one)
 PLANWATCH_DATA_ROOT   where relative source locations resolve (default: <home>/data/samples)
-PLANWATCH_STATE_DIR   landing/, quarantine/, warehouse/, reports/, runs/, incremental/ live here (default: <home>)
+PLANWATCH_STATE_DIR   landing/, quarantine/, warehouse/, reports/, runs/ and incremental/ live here
+                      (default: <home>)
 PLANWATCH_AS_OF       as-of month YYYY-MM for the demo run (default: config/settings.yml demo_as_of)
 PLANWATCH_KEEP_PUBLISHED  how many published warehouse files to keep for rollback (default 5)
 PLANWATCH_DUCKDB_MEMORY   DuckDB's memory_limit for validation and publishing (dbt's profile and the raw
