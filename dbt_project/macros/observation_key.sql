@@ -36,3 +36,13 @@
         cast(vintage_no as integer), cast(is_revised as boolean), cast(revision as double)
     )
 {%- endmacro %}
+
+{#- The join condition of two relations on a figure's identity (indicator × region × period × measure,
+    and the source when with_source): one list, so every model matches figures on the same columns. -#}
+{% macro figure_key_matches(left, right, with_source=false) -%}
+    {%- set columns = (['source_id'] if with_source else [])
+        + ['indicator_code', 'region_code', 'period_year', 'period_start_month', 'period_end_month', 'measure'] -%}
+    {%- for column in columns %}
+        {{ 'and ' if not loop.first }}{{ left }}.{{ column }} = {{ right }}.{{ column }}
+    {%- endfor %}
+{%- endmacro %}

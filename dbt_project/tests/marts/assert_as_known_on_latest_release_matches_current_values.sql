@@ -28,13 +28,7 @@ differences as (
         current_values.value as current_value
     from known_today
     full outer join current_values
-        on
-            known_today.indicator_code = current_values.indicator_code
-            and known_today.region_code = current_values.region_code
-            and known_today.period_year = current_values.period_year
-            and known_today.period_start_month = current_values.period_start_month
-            and known_today.period_end_month = current_values.period_end_month
-            and known_today.measure = current_values.measure
+        on {{ figure_key_matches('known_today', 'current_values') }}
     where known_today.value is distinct from current_values.value
 )
 

@@ -56,13 +56,7 @@ latest as (
     from figures
     {% if is_incremental() -%}
         semi join changed_values
-            on
-                figures.indicator_code = changed_values.indicator_code
-                and figures.region_code = changed_values.region_code
-                and figures.period_year = changed_values.period_year
-                and figures.period_start_month = changed_values.period_start_month
-                and figures.period_end_month = changed_values.period_end_month
-                and figures.measure = changed_values.measure
+            on {{ figure_key_matches('figures', 'changed_values') }}
     {%- endif %}
 ),
 

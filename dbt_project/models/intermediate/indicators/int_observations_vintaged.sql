@@ -38,14 +38,7 @@ observations as (
         select observations.*
         from observations
         semi join changed_keys
-            on
-                observations.source_id = changed_keys.source_id
-                and observations.indicator_code = changed_keys.indicator_code
-                and observations.region_code = changed_keys.region_code
-                and observations.period_year = changed_keys.period_year
-                and observations.period_start_month = changed_keys.period_start_month
-                and observations.period_end_month = changed_keys.period_end_month
-                and observations.measure = changed_keys.measure
+            on {{ figure_key_matches('observations', 'changed_keys', with_source=true) }}
     ),
 {% else %}
     in_scope as (

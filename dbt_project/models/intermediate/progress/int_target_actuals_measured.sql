@@ -248,8 +248,7 @@ measured_period as (
     select
         target_months.target_id,
         target_months.as_of_month,
-        primary_figures.period_start_month,
-        primary_figures.period_end_month
+        primary_figures.*
     from (
         select
             target_id,
@@ -286,14 +285,7 @@ measured as (
     from target_months
     left join measured_period
         on target_months.target_id = measured_period.target_id and target_months.as_of_month = measured_period.as_of_month
-    left join values_aligned as figure
-        on
-            target_months.indicator_code = figure.indicator_code
-            and target_months.region_code = figure.region_code
-            and target_months.observation_measure = figure.measure
-            and target_months.as_of_year = figure.period_year
-            and measured_period.period_start_month = figure.period_start_month
-            and measured_period.period_end_month = figure.period_end_month
+    left join values_aligned as figure on {{ figure_key_matches('measured_period', 'figure') }}
 ),
 
 with_returns as (
