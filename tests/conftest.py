@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from core.contracts import RAW_ALIAS
+from core.settings import Settings, load_settings
 from planwatch.runs import RunRecord, RunStore
 
 
@@ -73,6 +75,23 @@ class Project:
         )
         env.update(extra)
         return env
+
+    @contextlib.contextmanager
+    def active(self) -> Iterator[Settings]:
+        """This project's settings for the steps called in this process (they read the environment). The
+        whole of os.environ is put back afterwards: dbt's step adds the build's paths and the run id to it."""
+        saved = dict(os.environ)
+        os.environ.update({k: v for k, v in self.env().items() if k.startswith("PLANWATCH_")})
+        try:
+            yield load_settings()
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+
+    @property
+    def settings(self) -> Settings:
+        with self.active() as settings:
+            return settings
 
 
 def make_project(tmp: Path) -> Project:

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -38,26 +36,13 @@ def _plans(serving: Path) -> dict[str, tuple[str, object]]:
     return {plan: (status, last) for plan, status, last in rows}
 
 
-@contextlib.contextmanager
-def _environment(project: Project) -> Iterator[None]:
-    """The project's environment for the steps run here; the whole of os.environ is put back afterwards
-    (dbt's step adds the build's paths and the run id to it)."""
-    saved = dict(os.environ)
-    os.environ.update({k: v for k, v in project.env().items() if k.startswith("PLANWATCH_")})
-    try:
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-
-
 def _night(project: Project, logical_date: datetime) -> RunResult:
     """The scheduled night of logical_date through the DAG's steps, in this process: a fresh interpreter
     for each night spent about 6 s of CPU importing dbt, Great Expectations and the steps again, and
     nothing here depends on it (the run record is read from the state folder, as before)."""
     run_id = f"scheduled__{logical_date:%Y-%m-%dT%H%M}"
     problems = io.StringIO()
-    with _environment(project), contextlib.redirect_stderr(problems):
+    with project.active(), contextlib.redirect_stderr(problems):
         code = run_night(run_id, None, logical_date=logical_date)
     record = RunStore(project.state / "runs").load(run_id)
     return RunResult(code, problems.getvalue(), record)

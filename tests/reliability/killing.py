@@ -14,19 +14,16 @@ no temporary file of publishing, exports, reports or the raw layer is left, and 
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from core.settings import Settings, load_settings
+from core.settings import Settings
 from ingest import raw_store
 from publishing.publish import current_publish_id
 from samples.generate import sample_release
@@ -39,24 +36,7 @@ KILL_TIMEOUT_S = 600
 
 @dataclass
 class Home(PrivateData):
-    """A planwatch home with its own copy of the sample releases."""
-
-    @contextlib.contextmanager
-    def active(self) -> Iterator[Settings]:
-        """This home's settings for calls made in this process (the steps read the environment). The whole
-        environment is put back afterwards: dbt's step adds the build's paths and the run id to it."""
-        saved = dict(os.environ)
-        os.environ.update({k: v for k, v in self.env().items() if k.startswith("PLANWATCH_")})
-        try:
-            yield load_settings()
-        finally:
-            os.environ.clear()
-            os.environ.update(saved)
-
-    @property
-    def settings(self) -> Settings:
-        with self.active() as settings:
-            return settings
+    """A planwatch home with its own copy of the sample releases (its settings: Project.active)."""
 
 
 def new_home(tmp: Path) -> Home:
