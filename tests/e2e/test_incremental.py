@@ -21,6 +21,7 @@ from tests.conftest import FirstNight, PrivateData, run_nightly
 pytestmark = pytest.mark.slow
 
 REVISED = ("human_resources_employment", "human_resources/2024/rsj_jy_202409.csv")
+MART_QUERY = "select * from marts.fct_target_progress order by target_id, as_of_month"
 NEW_JOBS = """select value from marts.fct_indicator_values where indicator_code = 'new_jobs'
               and measure = 'count_ytd' and period_year = 2024 and period_end_month = 9"""
 
@@ -52,6 +53,11 @@ def _task_states(airflow_home: Path, run_id: str) -> dict[str, str]:
     return dict(rows)
 
 
+def _raw_rows(home: PrivateData) -> int:
+    with duckdb.connect(str(home.state / "warehouse" / "raw.duckdb"), read_only=True) as con:
+        return con.execute("select count(*) from observations").fetchall()[0][0]
+
+
 def _served(home: PrivateData, sql: str) -> list[tuple]:
     with duckdb.connect(str(home.state / "warehouse" / "planwatch.duckdb"), read_only=True) as con:
         return con.execute(sql).fetchall()
@@ -62,9 +68,20 @@ def test_a_night_with_nothing_new_skips_build_validation_publish_and_report_and_
 ) -> None:
     serving = home.state / "warehouse" / "planwatch.duckdb"
     inode = serving.stat().st_ino
+    progress = _served(home, MART_QUERY)
+    raw_rows = _raw_rows(home)
+    landing = sorted(p.relative_to(home.state) for p in (home.state / "landing").rglob("*") if p.is_file())
     night = run_nightly(home, airflow_home)
     assert night.returncode == 0, night.output[-3000:]
     record = night.record
+    # nothing fetched again, loaded again or landed twice; the served marts are the same rows
+    assert record.sources and all(s.releases_new == 0 for s in record.sources)
+    assert _raw_rows(home) == raw_rows
+    assert (
+        sorted(p.relative_to(home.state) for p in (home.state / "landing").rglob("*") if p.is_file())
+        == landing
+    )
+    assert _served(home, MART_QUERY) == progress
     assert record.plan is not None and not record.plan.build
     reason = record.plan.reasons[0]
     assert reason.startswith("nothing new since publish ") and "as-of month 2024-09" in reason

@@ -20,10 +20,12 @@ def _rows(db: Path, sql: str) -> list[tuple]:
         return con.execute(sql).fetchall()
 
 
-def test_nightly_run_publishes_and_a_rerun_changes_nothing(
+def test_nightly_run_publishes_and_a_back_dated_run_asked_for_publishes_too(
     first_night: FirstNight, airflow_home: Path, tmp_path: Path
 ) -> None:
-    first = first_night.result  # the session's first night (tests/conftest.py); the rest runs on a copy
+    """The session's first night (tests/conftest.py), then a back-dated night on a copy. A second night
+    with nothing new is tests/e2e/test_incremental.py's first test: it changes nothing and says why."""
+    first = first_night.result
     assert first.returncode == 0, first.output[-3000:]
     project = first_night.copy(tmp_path)
     serving = project.state / "warehouse" / "planwatch.duckdb"
@@ -46,18 +48,7 @@ def test_nightly_run_publishes_and_a_rerun_changes_nothing(
         _rows(serving, "select target_id, status from marts.fct_target_progress where as_of_month_no = 9")
     )
     assert statuses["T2024-002"] in {"on_track", "at_risk", "off_track"}  # 固定资产投资 has data
-    raw_rows = _rows(raw, "select count(*) from observations")[0][0]
-    landing_files = sorted(p.name for p in (project.state / "landing").rglob("*") if p.is_file())
-
-    second = run_nightly(project, airflow_home)
-    assert second.returncode == 0, second.output[-3000:]
-    assert all(s.releases_new == 0 for s in second.record.sources)
-    assert _rows(raw, "select count(*) from observations")[0][0] == raw_rows
-    assert sorted(p.name for p in (project.state / "landing").rglob("*") if p.is_file()) == landing_files
-    assert _rows(serving, MART_QUERY) == progress
-    # nothing new: the second night skips build, validation and publish and says why
-    assert second.record.publish is None and second.record.plan is not None and not second.record.plan.build
-    assert {s.step for s in second.record.skipped} >= {"dbt_build", "validate", "publish"}
+    assert _rows(raw, "select count(*) from observations")[0][0] > 0
 
     # a back-dated run asked for explicitly publishes, compared like for like with the newer publish
     back = run_nightly(project, airflow_home, as_of="2024-03")
