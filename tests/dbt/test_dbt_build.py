@@ -24,7 +24,6 @@ import pytest
 
 from core.contracts import RAW_ALIAS
 from core.vocabulary import vocabulary
-from planwatch.incremental import new_data_selection
 from tests.conftest import BIN, REPO, SAMPLES, Warehouse
 
 DBT_PROJECT = REPO / "dbt_project"
@@ -316,84 +315,8 @@ def test_incremental_run_takes_in_a_revision_and_leaves_other_figures_alone(
     assert query(build, untouched_sql) == before
 
 
-# A month more (1-10月 for every region of one indicator) in a release of its own, loaded like REVISION_SQL's.
-NEW_MONTH_SQL = """
-    create temp table last_month as
-        select * from observation_history
-        where indicator_code = 'fai_total' and measure = 'ytd_value' and period_year = 2024
-          and period_start_month = 1 and period_end_month = 9 and withdrawn_at is null
-          and release_no = (select min(release_no) from observation_history
-                            where indicator_code = 'fai_total' and period_year = 2024 and period_end_month = 9);
-    insert into release_loads
-        select (select max(release_no) + 1 from release_loads), l.source_id, 'new-month-sha', l.location,
-               l.landing_path, l.size_bytes, now(), ?, 'new-month-load', now(), 1, 1, 0, null, null
-        from release_loads as l where l.release_no = (select min(release_no) from last_month);
-    insert into release_series
-        select (select max(release_no) from release_loads), 1, s.indicator_code, s.measure, s.unit, s.unit_raw,
-               s.unit_multiplier, s.label_raw, s.file_sheet
-        from release_series as s
-        where s.release_no = (select min(release_no) from last_month)
-          and s.indicator_code = 'fai_total' and s.measure = 'ytd_value'
-        limit 1;
-    insert into observation_values
-        select distinct on (region_code) (select max(release_no) from release_loads), 1, region_code, period_year,
-               1, 10, value + 7, null, file_row, obs_status
-        from last_month;
-"""
-
-INCREMENTAL_MODELS = [
-    "intermediate.int_observations_vintaged",
-    "intermediate.int_observations_latest",
-    "marts.fct_indicator_value_history",
-    "marts.fct_indicator_values",
-]
-
-
-def test_incremental_build_equals_a_full_refresh_of_the_same_raw_data(
-    built_warehouse: Warehouse, tmp_path: Path
-) -> None:
-    """A revision and a new month arrive: the incremental models' rows after an incremental build are the
-    rows a full refresh of the same raw file builds (EXCEPT both ways), and the incremental build did
-    replace only the changed groups (the rows of other indicators are the very same)."""
-    state = tmp_path / "state"
-    shutil.copytree(
-        built_warehouse.state / "warehouse", state / "warehouse", ignore=shutil.ignore_patterns("runs")
-    )
-    raw, build = state / "warehouse" / "raw.duckdb", state / "warehouse" / "build.duckdb"
-    (release_date,) = query(raw, "select max(release_date) from observations")[0]
-    with duckdb.connect(str(raw)) as con:
-        for sql, day in ((REVISION_SQL, 40), (NEW_MONTH_SQL, 45)):
-            for statement in sql.split(";")[:-1]:
-                con.execute(statement, [release_date + timedelta(days=day)] if "?" in statement else [])
-    assert query(raw, "select count(*) from observations where period_end_month = 10 and period_year = 2024")[
-        0
-    ][0]
-
-    selection = new_data_selection(["observations", "releases"])  # what a night of new statistics runs
-    incremental = dbt_build(state, raw, build, "--select", *selection.split())
-    assert incremental.returncode == 0, incremental.stdout[-4000:]
-    full_state = tmp_path / "full"
-    full_build = full_state / "warehouse" / "build.duckdb"
-    full_build.parent.mkdir(parents=True)
-    full = dbt_build(
-        full_state, raw, full_build, "--full-refresh", "--exclude-resource-type", "test", "unit_test"
-    )
-    assert full.returncode == 0, full.stdout[-4000:]
-
-    new_month = query(
-        build,
-        "select count(*) from marts.fct_indicator_values where indicator_code = 'fai_total' "
-        "and period_year = 2024 and period_end_month = 10 and measure in ('ytd_value', 'derived_period_value')",
-    )[0][0]
-    assert new_month > 0
-    with duckdb.connect(str(build), read_only=True) as con:
-        con.execute(f"attach '{full_build}' as full_refresh (read_only)")
-        for model in INCREMENTAL_MODELS:
-            count = con.execute(f"select count(*) from {model}").fetchone()
-            assert count == con.execute(f"select count(*) from full_refresh.{model}").fetchone(), model
-            for a, b in ((model, f"full_refresh.{model}"), (f"full_refresh.{model}", model)):
-                extra = con.execute(f"select * from {a} except all select * from {b} limit 5").fetchall()
-                assert extra == [], f"{a} has rows {b} has not: {extra}"
+# An incremental build equal to a full refresh of the same raw file is tests/dbt/test_incremental_nights.py:
+# a new month, revisions of this year and last, a progress return, a tie-break, every table compared.
 
 
 # --- a new deployment: nothing loaded yet ---------------------------------------------------------------
