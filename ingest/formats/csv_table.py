@@ -145,7 +145,7 @@ def _release_date(
 ) -> date | None:
     """The release's date: the latest date its date column gives (2024-03-20, 2024/3/20, 2024年3月20日)."""
     sql = delimited.read_csv_sql(text, opts.delimiter, source.limits.max_line_bytes)
-    with duckdb.connect() as con:
+    with delimited.scratch() as con:
         try:
             rows = con.execute(
                 f"select {column}, min(file_row) from ({sql}) where {column} is not null group by 1"

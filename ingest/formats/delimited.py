@@ -17,12 +17,14 @@ things happen first, in one streaming pass of 8 MiB chunks and never holding the
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import os
 import re
 import tempfile
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -149,6 +151,25 @@ def _pass(
     first = head[3:] if bom else head
     header = next(csv.reader(io.StringIO(first.decode("utf-8", "replace")), delimiter=delimiter), [])
     return Text(path, encoding, [to_halfwidth(h).strip() for h in header], [path] if out else [], bom)
+
+
+_scratch: list[duckdb.DuckDBPyConnection] = []
+_scratch_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def scratch() -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor of one in-memory DuckDB the process keeps, for a reader's small query over its file (the
+    release date column, SDMX's flow and actions): a new in-memory database costs about 20 ms to open, a
+    cursor a fraction of one. Each cursor is a connection of its own, so threads may hold one each."""
+    with _scratch_lock:
+        if not _scratch:
+            _scratch.append(duckdb.connect())
+        cursor = _scratch[0].cursor()
+    try:
+        yield cursor
+    finally:
+        cursor.close()
 
 
 def read_csv_sql(text: Text, delimiter: str, max_line_bytes: int) -> str:

@@ -215,7 +215,7 @@ def _check_flow_and_actions(
     rows: str, c: dict[str, str], flow: str, opts: SdmxCsvOptions, source: Source, ctx: ReleaseContext
 ) -> None:
     action = _sql_code(c["ACTION"]) if "ACTION" in c else "'I'"
-    with duckdb.connect() as con:
+    with delimited.scratch() as con:
         try:
             found = con.execute(
                 f"select {_sql_code(c[flow])}, coalesce(nullif({action}, ''), 'I'), min(file_row) from ({rows}) group by 1, 2 order by 3"
