@@ -166,31 +166,16 @@ def load_settings() -> Settings:
     )
 
 
-_MEMORY_RE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(i?)B\s*", re.IGNORECASE)
-
-
-def duckdb_limits(temp_directory: Path | None = None, share: float = 1.0) -> dict[str, Any]:
+def duckdb_limits(temp_directory: Path | None = None) -> dict[str, Any]:
     """DuckDB's memory limit and threads for a connection of validation or publishing, from the deployment's
     environment (as the raw layer and dbt read them): PLANWATCH_DUCKDB_MEMORY, PLANWATCH_DUCKDB_THREADS.
     An in-memory connection that writes a file spills past the limit into `temp_directory` (give the folder
-    beside that file: DuckDB's own default for an in-memory database is `.tmp` in the working directory).
-    `share`: the part of PLANWATCH_DUCKDB_MEMORY this connection may take, for a step whose process holds
-    much outside DuckDB as well (validation's DataFrames and Great Expectations' metrics)."""
+    beside that file: DuckDB's own default for an in-memory database is `.tmp` in the working directory)."""
     limits: dict[str, Any] = {}
     if memory := os.environ.get("PLANWATCH_DUCKDB_MEMORY"):
-        limits["memory_limit"] = memory if share == 1.0 else f"{int(memory_bytes(memory) * share)}B"
+        limits["memory_limit"] = memory
     if threads := os.environ.get("PLANWATCH_DUCKDB_THREADS"):
         limits["threads"] = int(threads)
     if temp_directory is not None:
         limits["temp_directory"] = str(temp_directory)
     return limits
-
-
-def memory_bytes(text: str) -> int:
-    """A DuckDB memory setting in bytes, read as DuckDB reads it: 2.5GB and 500MB in powers of 1000, 3GiB
-    in powers of 1024."""
-    m = _MEMORY_RE.fullmatch(text)
-    if m is None:
-        raise ConfigError(f"PLANWATCH_DUCKDB_MEMORY: {text!r} is not a size; expected e.g. 2.5GB or 500MB")
-    base = 1024 if m.group(3) else 1000
-    return int(float(m.group(1)) * base ** " KMGT".index(m.group(2).upper() or " "))

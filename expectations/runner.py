@@ -56,10 +56,6 @@ from ingest.registry import Source
 
 log = logging.getLogger(__name__)
 BATCH_ROWS = 500_000  # figures of a raw source in one DataFrame (about 150 MB of pandas)
-# the part of PLANWATCH_DUCKDB_MEMORY validation's DuckDB may take: the DataFrames and Great Expectations'
-# metrics live in the same process, outside DuckDB's limit (at 100x, with all of it for DuckDB, the
-# process peaked at 4.18 GB under a 2.5GB limit; benchmarks/README.md)
-DUCKDB_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -148,7 +144,7 @@ def validate_build(
     about 3 s, see benchmarks/README.md). With `earlier`, a raw source's suite reads only the rows of the
     releases new since that validation (`NewRows`); a source with none new keeps its earlier results, and
     a SQL rule of a kind decided group by group rechecks only the groups of those releases (`NewFigures`)."""
-    with duckdb.connect(str(build_db), read_only=True, config=duckdb_limits(share=DUCKDB_SHARE)) as con:
+    with duckdb.connect(str(build_db), read_only=True, config=duckdb_limits()) as con:
         con.execute(f"attach '{raw_db}' as {RAW_ALIAS} (read_only)")
         chosen = [ds for ds in datasets_for(con, sources) if datasets is None or ds.name in datasets]
         new = new_rows(con, chosen, earlier) if earlier is not None else {}
