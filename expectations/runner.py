@@ -186,6 +186,15 @@ def _frames(con: duckdb.DuckDBPyConnection, ds: Dataset) -> Iterator[Any]:
             rows += n
 
 
+def _forget_batches(source: Any) -> None:
+    """Drop the DataFrames GX's pandas execution engine keeps after a validation: its batch cache holds the
+    last frame of every asset it has validated, so the process grew by a frame per dataset (at 10x from
+    0.43 to 1.25 GB over 22 datasets; at 100x, where a frame is 500,000 figures, most of the 4.18 GB peak)."""
+    manager = source.get_execution_engine().batch_manager
+    manager.reset_batch_cache()
+    manager.batch_data_cache.clear()
+
+
 def _suite_context(con: duckdb.DuckDBPyConnection, names: list[str], serving_db: Path | None) -> SuiteContext:
     grid = con.execute(
         f"select list(distinct target_id order by target_id), count(*), count(distinct as_of_month) "
@@ -307,6 +316,8 @@ def _run_suites(
             found = [check_of(ds.name, r) for r in result.results]
             merged = [merge(a, b) for a, b in zip(merged, found, strict=True)] if merged else found
             rows += len(frame)
+        del frame
+        _forget_batches(source)
         if part is not None:
             merged = [replace(c, scope=part.describe()) for c in merged]
             report.scopes[ds.name] = part.describe()
