@@ -189,7 +189,8 @@ def _frames(con: duckdb.DuckDBPyConnection, ds: Dataset) -> Iterator[Any]:
 def _forget_batches(source: Any) -> None:
     """Drop the DataFrames GX's pandas execution engine keeps after a validation: its batch cache holds the
     last frame of every asset it has validated, so the process grew by a frame per dataset (at 10x from
-    0.43 to 1.25 GB over 22 datasets; at 100x, where a frame is 500,000 figures, most of the 4.18 GB peak)."""
+    0.43 to 1.25 GB over 22 datasets; at 100x, where a frame is 500,000 figures, likely most of the step's
+    4.18 GB peak)."""
     manager = source.get_execution_engine().batch_manager
     manager.reset_batch_cache()
     manager.batch_data_cache.clear()
@@ -311,12 +312,13 @@ def _run_suites(
         )
         merged: list[CheckResult] = []
         rows = 0
+        frame = None
         for frame in _frames(con, part.of(ds) if part else ds):
             result = definition.run(batch_parameters={"dataframe": frame}, result_format="SUMMARY")
             found = [check_of(ds.name, r) for r in result.results]
             merged = [merge(a, b) for a, b in zip(merged, found, strict=True)] if merged else found
             rows += len(frame)
-        del frame
+        frame = None  # not kept while the next dataset's first frame is read
         _forget_batches(source)
         if part is not None:
             merged = [replace(c, scope=part.describe()) for c in merged]
