@@ -312,7 +312,6 @@ def _run_suites(
         )
         merged: list[CheckResult] = []
         rows = 0
-        frame = None
         for frame in _frames(con, part.of(ds) if part else ds):
             result = definition.run(batch_parameters={"dataframe": frame}, result_format="SUMMARY")
             found = [check_of(ds.name, r) for r in result.results]

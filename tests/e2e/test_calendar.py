@@ -14,17 +14,13 @@ figures reach the 2025 plan is read from the December 2026 build's row of Februa
 
 from __future__ import annotations
 
-import contextlib
-import io
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from planwatch.runs import RunStore
-from tests.conftest import Project, RunResult, run_nightly
-from tests.reliability.night import run_night
+from tests.conftest import Project, RunResult, run_nightly, run_steps
 
 pytestmark = pytest.mark.slow
 
@@ -38,15 +34,9 @@ def _plans(serving: Path) -> dict[str, tuple[str, object]]:
 
 
 def _night(project: Project, logical_date: datetime) -> RunResult:
-    """The scheduled night of logical_date through the DAG's steps, in this process: a fresh interpreter
-    for each night spent about 6 s of CPU importing dbt, Great Expectations and the steps again, and
-    nothing here depends on it (the run record is read from the state folder, as before)."""
-    run_id = f"scheduled__{logical_date:%Y-%m-%dT%H%M}"
-    problems = io.StringIO()
-    with project.active(), contextlib.redirect_stderr(problems):
-        code = run_night(run_id, None, logical_date=logical_date)
-    record = RunStore(project.state / "runs").load(run_id)
-    return RunResult(code, problems.getvalue(), record)
+    """The scheduled night of logical_date through the DAG's steps, in this process (nothing here depends
+    on Airflow around them)."""
+    return run_steps(project, f"scheduled__{logical_date:%Y-%m-%dT%H%M}", logical_date=logical_date)
 
 
 def test_nights_across_the_turn_of_the_year_report_the_active_plans(

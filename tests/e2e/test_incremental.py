@@ -53,6 +53,10 @@ def _task_states(airflow_home: Path, run_id: str) -> dict[str, str]:
     return dict(rows)
 
 
+def _landed(home: PrivateData) -> list[Path]:
+    return sorted(p.relative_to(home.state) for p in (home.state / "landing").rglob("*") if p.is_file())
+
+
 def _raw_rows(home: PrivateData) -> int:
     with duckdb.connect(str(home.state / "warehouse" / "raw.duckdb"), read_only=True) as con:
         return con.execute("select count(*) from observations").fetchall()[0][0]
@@ -70,17 +74,14 @@ def test_a_night_with_nothing_new_skips_build_validation_publish_and_report_and_
     inode = serving.stat().st_ino
     progress = _served(home, MART_QUERY)
     raw_rows = _raw_rows(home)
-    landing = sorted(p.relative_to(home.state) for p in (home.state / "landing").rglob("*") if p.is_file())
+    landing = _landed(home)
     night = run_nightly(home, airflow_home)
     assert night.returncode == 0, night.output[-3000:]
     record = night.record
     # nothing fetched again, loaded again or landed twice; the served marts are the same rows
     assert record.sources and all(s.releases_new == 0 for s in record.sources)
     assert _raw_rows(home) == raw_rows
-    assert (
-        sorted(p.relative_to(home.state) for p in (home.state / "landing").rglob("*") if p.is_file())
-        == landing
-    )
+    assert _landed(home) == landing
     assert _served(home, MART_QUERY) == progress
     assert record.plan is not None and not record.plan.build
     reason = record.plan.reasons[0]

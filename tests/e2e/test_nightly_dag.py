@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from planwatch.runs import RunStore
-from tests.conftest import FirstNight, Project, run_nightly
-from tests.reliability.night import run_night
+from tests.conftest import FirstNight, Project, run_nightly, run_steps
 
 pytestmark = pytest.mark.slow
 
@@ -87,13 +83,11 @@ def test_a_wrong_mart_is_not_published_and_the_run_fails_with_the_check(
 
     # the night's steps in this process (tests/reliability/night.py): what is tested is the gate, and an
     # `airflow dags test` around them cost 10-15 s more
-    problems = io.StringIO()
-    with project.active(), contextlib.redirect_stderr(problems):
-        code = run_night("manual__wrong_mart", None)
-    assert code != 0
-    assert "expect_column_values_to_be_in_set" in problems.getvalue()
-    assert "fct_target_progress.status" in problems.getvalue()
-    assert RunStore(project.state / "runs").load("manual__wrong_mart").publish is None
+    bad = run_steps(project, "manual__wrong_mart")
+    assert bad.returncode != 0
+    assert "expect_column_values_to_be_in_set" in bad.output
+    assert "fct_target_progress.status" in bad.output
+    assert bad.record.publish is None
     assert serving.stat().st_ino == inode
     assert _rows(serving, MART_QUERY) == before
 

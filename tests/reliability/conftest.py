@@ -5,23 +5,19 @@ imports here anyway for the steps it runs itself."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import run_steps
 from tests.reliability.killing import BASE_AS_OF, Home, copy_home, new_home
-from tests.reliability.night import run_night
 
 
 @pytest.fixture(scope="session")
 def published_home(tmp_path_factory: pytest.TempPathFactory) -> Home:
     home = new_home(tmp_path_factory.mktemp("published_home"))
-    problems = io.StringIO()
-    with home.active(), contextlib.redirect_stderr(problems):
-        done = run_night("base", BASE_AS_OF)
-    assert done == 0, problems.getvalue()[-3000:]
+    base = run_steps(home, "base", BASE_AS_OF)
+    assert base.returncode == 0, base.output[-3000:]
     return home
 
 
