@@ -98,6 +98,9 @@ class Cells:
 
     table: pa.Table | None = None  # from a reader written in Python (xlsx, JSON)
     sql: str | None = None  # or a DuckDB SELECT of CELL_COLUMNS over the file (CSV readers)
+    # the file's rows as a SELECT (delimited.read_csv_sql): the engine reads them once into a temporary
+    # table, in file order, and `sql` reads that table, with file_row, as delimited.FILE_ROWS
+    file_sql: str | None = None
     release_period: Period | None = None  # the title's period, for figures without a period of their own
     table_unit: str | None = None  # a 单位：亿元 line that applies to the whole table
     release_date: date | None = None  # as the release itself says (a 发布日期 footnote, a date column)

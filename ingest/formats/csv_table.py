@@ -116,13 +116,14 @@ def _cells(text: delimited.Text, opts: CsvTableOptions, source: Source, ctx: Rel
                {c[opts.region_column] if opts.region_column else "cast(null as varchar)"} as region_text,
                measure, value_text, cast(null as double) as value_num, cast(null as varchar) as status,
                cast(null as varchar) as action
-        from (select *, {per_value} from ({delimited.read_csv_sql(text, opts.delimiter, source.limits.max_line_bytes)}))
+        from (select *, {per_value} from {delimited.FILE_ROWS})
     """
     released = None
     if opts.release_date_column:
         released = _release_date(text, c[opts.release_date_column], opts, source, ctx)
     return Cells(
         sql=sql,
+        file_sql=delimited.read_csv_sql(text, opts.delimiter, source.limits.max_line_bytes),
         release_date=released,
         temp_files=text.temp,
         columns={
@@ -143,34 +144,41 @@ def _cells(text: delimited.Text, opts: CsvTableOptions, source: Source, ctx: Rel
 def _release_date(
     text: delimited.Text, column: str, opts: CsvTableOptions, source: Source, ctx: ReleaseContext
 ) -> date | None:
-    """The release's date: the latest date its date column gives (2024-03-20, 2024/3/20, 2024年3月20日)."""
+    """The release's date: the latest date its date column gives (2024-03-20, 2024/3/20, 2024年3月20日).
+
+    The distinct dates are read in parallel; the row of one that is not a date is looked up after.
+    """
     sql = delimited.read_csv_sql(text, opts.delimiter, source.limits.max_line_bytes)
     with delimited.scratch() as con:
         try:
-            rows = con.execute(
-                f"select {column}, min(file_row) from ({sql}) where {column} is not null group by 1"
+            values = con.execute(
+                f"select distinct {column} from ({sql}) where {column} is not null"
             ).fetchall()
         except duckdb.Error as exc:
             found = delimited.explainer(source.id, ctx.file_name)(exc)
             raise (found or ReleaseError(Location(source.id, ctx.file_name), str(exc))) from exc
-    latest = None
-    for raw, row in rows:
-        value = to_halfwidth(str(raw)).strip()
-        if not value:
-            continue
-        m = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", value)
-        try:
-            day = date(int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
-        except ValueError:
-            day = None
-        if day is None:
+        days = {raw: _date_of(to_halfwidth(str(raw)).strip()) for (raw,) in values}
+        bad = [raw for raw, day in days.items() if day is None and to_halfwidth(str(raw)).strip()]
+        if bad:  # the first in the file, named by its row
+            raw, row = con.execute(
+                f"select {column}, file_row from ({delimited.numbered(sql)}) "
+                f"where {column} in (select unnest(?)) order by file_row limit 1",
+                [bad],
+            ).fetchall()[0]
             raise ReleaseError(
                 Location(source.id, ctx.file_name, None, row, opts.release_date_column),
                 f"release date {raw!r} is not a date",
                 "a date such as 2024-03-20",
             )
-        latest = max(latest or day, day)
-    return latest
+    return max((day for day in days.values() if day is not None), default=None)
+
+
+def _date_of(value: str) -> date | None:
+    m = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", value)
+    try:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
+    except ValueError:
+        return None
 
 
 # -- proposing an entry from a sample -------------------------------------------------------------------

@@ -20,10 +20,9 @@
   a changed UNIT_MULT is a changed unit, checked against the declared one; |UNIT_MULT| above 15 and any
   UNIT_MULT on a percentage are rejected. 1e999 is not finite and is rejected.
 
-Why DuckDB and not pysdmx: pysdmx's readers go through pandas and Python objects per observation, and
-are built around structure metadata fetched from a registry; here the registry entry already names the
-codes we take, and the release must load at the engine's speed with errors that name the line. The
-tests read the real files with pysdmx too and compare (tests/ingest/test_sdmx_csv.py).
+Why DuckDB and not pysdmx: pysdmx reads through pandas, per observation, around structures fetched from
+a registry; here the entry names the codes, and a release loads at the engine's speed with errors naming
+the line. The tests read the real files with pysdmx too and compare (tests/ingest/test_sdmx_csv.py).
 """
 
 from __future__ import annotations
@@ -194,10 +193,11 @@ def _cells(text: delimited.Text, opts: SdmxCsvOptions, source: Source, ctx: Rele
                {opt(opts.region_dimension)} as region_text, cast(null as varchar) as measure,
                trim({c["OBS_VALUE"]}) as value_text, cast(null as double) as value_num,
                nullif({opt("OBS_STATUS")}, '') as status, nullif({opt("ACTION")}, '') as action
-        from ({rows})
+        from {delimited.FILE_ROWS}
     """
     return Cells(
         sql=sql,
+        file_sql=rows,
         code_series={series_key(s.key): (s.indicator, s.measure) for s in opts.series},
         regions=opts.regions,
         temp_files=text.temp,
@@ -214,28 +214,32 @@ def _cells(text: delimited.Text, opts: SdmxCsvOptions, source: Source, ctx: Rele
 def _check_flow_and_actions(
     rows: str, c: dict[str, str], flow: str, opts: SdmxCsvOptions, source: Source, ctx: ReleaseContext
 ) -> None:
+    """Structure as declared, ACTION one of I, A, R, D; a wrong row's line is looked up only if there is one."""
     action = _sql_code(c["ACTION"]) if "ACTION" in c else "'I'"
+    pair = f"{_sql_code(c[flow])} as structure, coalesce(nullif({action}, ''), 'I') as act"
+    wrong = "act not in (select unnest($1)) or coalesce(structure, '') <> coalesce($2, structure, '')"
+    declared, params = opts.structure_id, [sorted(ACTIONS), opts.structure_id]
+    numbered = f"select file_row, {pair} from ({delimited.numbered(rows)})"
     with delimited.scratch() as con:
         try:
-            found = con.execute(
-                f"select {_sql_code(c[flow])}, coalesce(nullif({action}, ''), 'I'), min(file_row) from ({rows}) group by 1, 2 order by 3"
-            ).fetchall()
+            if not con.execute(
+                f"select 1 from (select {pair} from ({rows})) where {wrong} limit 1",
+                params,
+            ).fetchall():
+                return
+            structure, act, row = con.execute(
+                f"select structure, act, file_row from ({numbered}) where {wrong} order by file_row limit 1",
+                params,
+            ).fetchall()[0]
         except duckdb.Error as exc:
-            raise (
-                delimited.explainer(source.id, ctx.file_name)(exc)
-                or ReleaseError(Location(source.id, ctx.file_name), str(exc))
-            ) from exc
-    for structure, act, row in found:
-        if opts.structure_id and structure != opts.structure_id:
-            raise ReleaseError(
-                Location(source.id, ctx.file_name, None, row, flow),
-                f"{flow} is {structure!r}",
-                f"{opts.structure_id!r} as declared in the source registry",
-            )
-        if act not in ACTIONS:
-            raise ReleaseError(
-                Location(source.id, ctx.file_name, None, row, "ACTION"), f"ACTION {act!r}", "I, A, R or D"
-            )
+            found_error = delimited.explainer(source.id, ctx.file_name)(exc)
+            raise (found_error or ReleaseError(Location(source.id, ctx.file_name), str(exc))) from exc
+    bad_flow = bool(declared) and structure != declared
+    raise ReleaseError(
+        Location(source.id, ctx.file_name, None, row, flow if bad_flow else "ACTION"),
+        f"{flow} is {structure!r}" if bad_flow else f"ACTION {act!r}",
+        f"{declared!r} as declared in the source registry" if bad_flow else "I, A, R or D",
+    )
 
 
 def parse_coded_unit(text: str, options: Any) -> Unit | None:

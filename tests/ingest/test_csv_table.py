@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+import duckdb
 import pytest
 
 from ingest.errors import ReleaseError
 from ingest.formats.preview import read_preview
 from ingest.normalise import Period
+from ingest.paths import IngestPaths
+from ingest.pipeline import ingest_source
 from tests.ingest.conftest import csv_source
+
+TODAY = date(2024, 10, 20)
 
 TEXT = (
     "统计期,指标,单位,累计值,累计增长(%)\r\n"
@@ -70,3 +77,42 @@ def test_region_and_semicolon_delimiter() -> None:
     assert {r.region_code for r in parsed.figures} == {"330211"}
     # a single month label on a 累计 column means the year to date
     assert {r.period for r in parsed.figures if r.measure == "ytd_value"} == {Period(2024, 1, 3)}
+
+
+def test_a_file_read_in_parallel_keeps_every_line_number(ingest_paths: IngestPaths) -> None:
+    """DuckDB reads a file of several 16 MiB buffers on both cores; the engine numbers its rows by their
+    place in the table they are read into. Each figure here is its own line number, so a row numbered
+    out of file order shows as a figure whose file_row is not its value."""
+    path = ingest_paths.data_root / "commerce" / "swj_2024.csv"
+    path.parent.mkdir(parents=True)
+    with duckdb.connect() as con:  # 2 labels x 8 periods x 60,000 regions: 960,000 lines, about 45 MB
+        con.execute(
+            f"""copy (select '2024年1-' || (2 + (i // 2) % 8) || '月' as 统计期,
+                             case when i % 2 = 0 then '实际利用外资' else '市外内资' end as 指标,
+                             case when i % 2 = 0 then '亿美元' else '亿元' end as 单位, 'R' || lpad((i // 16)::varchar, 6, '0') as 地区,
+                             i + 2 as 累计值, '' as "累计增长(%)"
+                      from range(960000) t(i)) to '{path}' (header, delimiter ',')"""
+        )
+    assert path.stat().st_size > 3 * (16 << 20)
+    result = ingest_source(csv_source(region_column="地区"), ingest_paths, date(2024, 9, 1), today=TODAY)
+    assert result.rejected == [] and result.rows_loaded == 2 * 960_000  # the empty growth column too
+    with duckdb.connect(str(ingest_paths.raw_db), read_only=True) as con:
+        rows, misplaced, last = con.execute(
+            "select count(*), count(*) filter (where value <> file_row), max(file_row)"
+            " from observations where measure = 'ytd_value'"
+        ).fetchone() or (0, 0, 0)
+    assert (rows, misplaced, last) == (960_000, 0, 960_001)
+
+
+def test_a_release_date_that_is_not_a_date_is_named_by_its_first_row() -> None:
+    text = TEXT.replace("\r\n", ",2024-03-20\r\n").replace("累计增长(%),2024-03-20", "累计增长(%),发布日期")
+    lines = text.split("\r\n")
+    lines[3] = lines[3].replace("2024-03-20", "三月二十日")
+    lines[4] = lines[4].replace("2024-03-20", "待定")
+    with pytest.raises(ReleaseError) as err:
+        read_preview(
+            "\r\n".join(lines).encode("utf-8"), csv_source(release_date_column="发布日期"), "swj_2024.csv"
+        )
+    assert "row=4, column=发布日期" in str(err.value) and "'三月二十日' is not a date" in str(err.value)
+    dated = read_preview(text.encode("utf-8"), csv_source(release_date_column="发布日期"), "swj_2024.csv")
+    assert dated.release_date == date(2024, 3, 20)
