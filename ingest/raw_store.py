@@ -32,7 +32,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -177,6 +177,16 @@ def first(rows: list[Any]) -> Any:
     return rows[0] if rows else None
 
 
+def insert_values(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[Sequence[Any]]) -> None:
+    """Rows into a table as one INSERT ... VALUES with parameters: executemany prepares and runs a
+    statement per row (7 ms for a return of seven rows, against 1 ms)."""
+    if rows:
+        one = "(" + ", ".join("?" * len(rows[0])) + ")"
+        con.execute(
+            f"insert into {table} values {', '.join([one] * len(rows))}", [v for r in rows for v in r]
+        )
+
+
 @contextlib.contextmanager
 def connect(path: Path, holder: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """The one writer connection to the raw file, under an exclusive, fail-fast lock; always closed."""
@@ -305,8 +315,9 @@ def _write_load_row(
     reconciliation read = loaded + skipped, a CHECK constraint that rejects a release that does not add up."""
     read, loaded = counts
     if skips:
-        con.executemany(
-            "insert into release_skips values (?, ?, ?, ?, ?)",
+        insert_values(
+            con,
+            "release_skips",
             [[release_no, reason, n, row, example[:200]] for reason, n, row, example in skips],
         )
     skipped = sum(n for _, n, _, _ in skips)

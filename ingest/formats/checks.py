@@ -21,7 +21,7 @@ from ingest.errors import ReleaseError
 from ingest.formats.periods import gaps
 from ingest.formats.resolve import SeriesPlan, plan_of
 from ingest.normalise import NormaliseError, Period, parse_number
-from ingest.raw_store import first
+from ingest.raw_store import first, insert_values
 
 if TYPE_CHECKING:
     from ingest.formats.engine import ParsedRelease
@@ -81,7 +81,7 @@ def _read_texts(con: duckdb.DuckDBPyConnection, parsed: ParsedRelease, release_n
     if not fixes:
         return
     con.execute("create or replace temp table pw_fixes (value_raw varchar, value double)")
-    con.executemany("insert into pw_fixes values (?, ?)", fixes)
+    insert_values(con, "pw_fixes", fixes)
     con.execute(
         f"""update observation_values o set value = f.value - s.offset
             from pw_fixes f, pw_series_{parsed.tag} s

@@ -27,6 +27,7 @@ from ingest.formats.progress_return import layout as L
 from ingest.formats.progress_return.catalog import CUMULATIVE_KINDS, Catalog, load_catalog
 from ingest.formats.progress_return.messages import finding
 from ingest.formats.progress_return.model import ReturnRecords
+from ingest.raw_store import insert_values
 
 if TYPE_CHECKING:
     import duckdb
@@ -174,8 +175,9 @@ def load(con: duckdb.DuckDBPyConnection, records: ReturnRecords, job: RecordLoad
         [job.source.id, job.sha256, records.bureau_code, records.plan_id, records.year, records.month, submitted,
          records.reporter, records.phone, len(records.rows), job.load_id, job.loaded_at],
     )  # fmt: skip
-    con.executemany(
-        "insert into progress_return_rows values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    insert_values(
+        con,
+        "progress_return_rows",
         [[job.sha256, r.target_id, r.file_row, r.cumulative_value, r.milestone_state, r.next_stage,
           r.next_stage_date, r.progress_text, r.evidence_ref, r.note] for r in records.rows],
     )  # fmt: skip
