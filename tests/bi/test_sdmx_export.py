@@ -16,7 +16,7 @@ from core.errors import UsageError
 from core.vocabulary import vocabulary
 from ingest.formats.preview import figures_of
 from ingest.registry import Source
-from publishing.sdmx import DATAFLOW, write_sdmx
+from publishing.sdmx import DATAFLOW, message_columns, write_sdmx
 
 pytestmark = pytest.mark.slow
 
@@ -150,18 +150,36 @@ def test_pysdmx_reads_every_observation_including_ranges(
     assert len(scaled) == len(figures) and sum(scaled) == pytest.approx(sum(figures), rel=1e-9)
 
 
-def test_a_message_written_in_chunks_is_the_message_written_at_once(
-    serving: Path, exported: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The export writes a chunk of rows at a time (its memory does not grow with the figures): with chunks
-    of 100 rows the sample's figures take several, and the file is the same bytes."""
-    import publishing.sdmx
+def test_the_file_is_the_message_pysdmx_writes_for_the_same_rows(serving: Path, exported: Path) -> None:
+    """DuckDB writes the rows under pysdmx's header: the file is, byte for byte, pysdmx's own message of
+    every row (numbers as it formats them, a missing figure empty beside OBS_STATUS O, ranges unquoted)."""
+    import pandas as pd
+    from pysdmx.io.csv.sdmx20.writer import write
+    from pysdmx.io.pd import PandasDataset
+    from pysdmx.model.dataset import ActionType
 
-    monkeypatch.setattr(publishing.sdmx, "CHUNK_ROWS", 100)
-    chunked = write_sdmx(serving, tmp_path / "chunked.csv")
-    lines = chunked.read_bytes().count(b"\n")
-    assert lines > 3 * 100, f"{lines} lines: too few for several chunks"
-    assert chunked.read_bytes() == exported.read_bytes()
+    from publishing.readers import open_serving
+    from publishing.sdmx import OBSERVATIONS_SQL, _schema
+
+    with open_serving(serving) as con:
+        frame: pd.DataFrame = con.sql(OBSERVATIONS_SQL).df()
+    assert (
+        len(frame) > 500 and frame["OBS_VALUE"].isna().any() and frame["TIME_PERIOD"].str.contains("/").any()
+    )
+    message = write([PandasDataset(structure=_schema(DATAFLOW), data=frame, action=ActionType.Information)])
+    assert message and exported.read_text(encoding="utf-8") == message
+
+
+def test_a_warehouse_with_no_figures_is_a_header_alone(serving: Path, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.duckdb"
+    with duckdb.connect(str(empty)) as con:
+        con.execute(f"attach '{serving}' as src (read_only)")
+        con.execute("create schema marts")
+        con.execute(
+            "create table marts.fct_indicator_values as select * from src.marts.fct_indicator_values limit 0"
+        )
+    written = write_sdmx(empty, tmp_path / "empty.csv").read_text(encoding="utf-8")
+    assert written.splitlines() == [",".join(message_columns())]
 
 
 def test_a_malformed_dataflow_id_is_a_usage_error(serving: Path, tmp_path: Path) -> None:
