@@ -157,8 +157,9 @@ def _release_date(
         except duckdb.Error as exc:
             found = delimited.explainer(source.id, ctx.file_name)(exc)
             raise (found or ReleaseError(Location(source.id, ctx.file_name), str(exc))) from exc
-        days = {raw: _date_of(to_halfwidth(str(raw)).strip()) for (raw,) in values}
-        bad = [raw for raw, day in days.items() if day is None and to_halfwidth(str(raw)).strip()]
+        texts = {raw: to_halfwidth(str(raw)).strip() for (raw,) in values}
+        days = {raw: _date_of(text) for raw, text in texts.items() if text}  # an empty cell gives no date
+        bad = [raw for raw, day in days.items() if day is None]
         if bad:  # the first in the file, named by its row
             raw, row = con.execute(
                 f"select {column}, file_row from ({delimited.numbered(sql)}) "
