@@ -96,11 +96,7 @@ class Landing:
 
     def _latest_by_location(self, source_id: str) -> dict[str, ManifestEntry]:
         path = self._manifest_path(source_id)
-        try:
-            stat = path.stat()
-            stamp: tuple[int, int] | None = (stat.st_size, stat.st_mtime_ns)
-        except FileNotFoundError:
-            stamp = None
+        stamp = _stamp(path)
         cached = self._index.get(source_id)
         if cached is not None and cached[0] == stamp:
             return cached[1]
@@ -164,10 +160,34 @@ class Landing:
         path = self._manifest_path(entry.source_id)
         make_dirs(path.parent)
         mode = 0o666 & ~deployment_umask()
+        line = (json.dumps(asdict(entry), ensure_ascii=False) + "\n").encode("utf-8")
+        before = _stamp(path)
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, mode)
-        with os.fdopen(fd, "a", encoding="utf-8") as fh:
+        with os.fdopen(fd, "ab") as fh:
             os.fchmod(fh.fileno(), mode)
-            fh.write(json.dumps(asdict(entry), ensure_ascii=False) + "\n")
+            fh.write(line)
+        self._index_appended(entry, before, _stamp(path), len(line))
+
+    def _index_appended(
+        self, entry: ManifestEntry, before: tuple[int, int] | None, after: tuple[int, int] | None, size: int
+    ) -> None:
+        """The index takes the line just appended, unless another process appended too (then the manifest
+        is read again): a first load appends a line per release, and re-reading the whole manifest after
+        each made landing n releases cost n reads of up to 2n lines."""
+        cached = self._index.pop(entry.source_id, None)
+        grew_by_ours = after is not None and after[0] == (before[0] if before else 0) + size
+        if cached is not None and cached[0] == before and grew_by_ours:
+            cached[1][entry.location] = entry
+            self._index[entry.source_id] = (after, cached[1])
 
     def read(self, entry: ManifestEntry) -> bytes:
         return self.path_of(entry).read_bytes()
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """The manifest's size and modification time: a change means someone appended to it."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return (stat.st_size, stat.st_mtime_ns)

@@ -157,9 +157,12 @@ class _Fetcher:
     resolver: Resolver
     clock: Clock
     headers: dict[str, str]
+    # one per source's fetch, shared by its threads: its index of the manifest is then read once, not
+    # once per release (a nothing-new night read a 400-line manifest 201 times: 1.6 s)
+    landing: Landing
 
     def one(self, year: int, month: int, location: str) -> LandedRelease:
-        landing = Landing(self.paths.landing)
+        landing = self.landing
         previous = landing.latest_for(self.source.id, location)
         with _host_slot(location, self.http.max_per_host):
             got = fetch(
@@ -210,7 +213,9 @@ def fetch_source(
     if problems:
         raise RegistryError("; ".join(problems))
     wanted, missing = _wanted(source, paths, as_of)
-    fetcher = _Fetcher(source, paths, http, allowlist, resolver, clock, _auth_headers(source))
+    fetcher = _Fetcher(
+        source, paths, http, allowlist, resolver, clock, _auth_headers(source), Landing(paths.landing)
+    )
     landed: list[LandedRelease] = []
     refused: list[str] = []
     transient: list[TransientFetchError] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -40,3 +41,19 @@ def test_fetch_threads_reading_and_appending_see_only_whole_deliveries(tmp_path:
     entries = Landing(tmp_path).entries("bureau")
     assert sorted(e.location for e in entries) == sorted(locations)
     assert {e.sha256 for e in entries} == set(shas)
+
+
+
+def test_a_delivery_another_process_appends_beside_ours_is_seen(tmp_path: Path) -> None:
+    ours, theirs = Landing(tmp_path), Landing(tmp_path)  # two processes' indexes of one manifest
+    first = ours.keep("bureau", "stats/2024-05.csv", b"may", FETCHED)
+    assert ours.latest_for("bureau", "stats/2024-05.csv") == first  # kept in the index after our append
+    june = ours.keep("bureau", "stats/2024-06.csv", b"june", FETCHED)
+
+    revised = theirs.keep("bureau", "stats/2024-05.csv", b"may, revised", FETCHED)
+    # our next append lands after theirs, which our index has not read: it must not stay trusted
+    ours._append(replace(june, fetched_at="2024-07-03T02:00:00+00:00"))
+
+    assert ours.latest_for("bureau", "stats/2024-05.csv") == revised
+    assert ours.latest_for("bureau", "stats/2024-06.csv").fetched_at.startswith("2024-07-03")
+    assert len(Landing(tmp_path).entries("bureau")) == 4
