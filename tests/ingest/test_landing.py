@@ -43,7 +43,6 @@ def test_fetch_threads_reading_and_appending_see_only_whole_deliveries(tmp_path:
     assert {e.sha256 for e in entries} == set(shas)
 
 
-
 def test_a_delivery_another_process_appends_beside_ours_is_seen(tmp_path: Path) -> None:
     ours, theirs = Landing(tmp_path), Landing(tmp_path)  # two processes' indexes of one manifest
     first = ours.keep("bureau", "stats/2024-05.csv", b"may", FETCHED)
