@@ -239,6 +239,12 @@ def is_loaded(con: duckdb.DuckDBPyConnection, source_id: str, sha256: str) -> bo
     return bool(row and row[0])
 
 
+def loaded_shas(con: duckdb.DuckDBPyConnection, source_id: str) -> set[str]:
+    """The contents of every release of the source ever loaded (is_loaded for all of them, one query)."""
+    rows = con.execute("select distinct sha256 from release_loads where source_id = ?", [source_id])
+    return {sha for (sha,) in rows.fetchall()}
+
+
 def unit_history(con: duckdb.DuckDBPyConnection, source_id: str) -> dict[tuple[str, str], Unit]:
     """The unit each (indicator, measure) of a source was last loaded in: a change is checked against it."""
     rows = con.execute(

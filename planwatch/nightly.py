@@ -13,7 +13,6 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import duckdb
@@ -27,6 +26,7 @@ from ingest.errors import TransientFetchError
 from ingest.paths import IngestPaths, deployment_umask
 from ingest.pipeline import FetchResult, SourceResult, fetch_source, load_source
 from ingest.registry import check_mappings, load_registry
+from ingest.sandbox import ParseSandbox
 from planwatch import policy
 from planwatch.fingerprint import raw_fingerprint
 from planwatch.incremental import InputsStore, ReportFiles, rebuilt_since_served
@@ -44,9 +44,6 @@ from planwatch.runs import (
     ValidationOutcome,
     now,
 )
-
-if TYPE_CHECKING:
-    pass
 
 log = logging.getLogger(__name__)
 FETCH_WORKERS = 8  # sources fetched side by side; downloads from one host are bounded by ingest itself
@@ -171,27 +168,29 @@ def load_sources(run_id: str, settings: Settings | None = None) -> list[SourceLo
     paths = IngestPaths.from_settings(settings)
     parts: list[SourceLoad] = []
     retry: list[str] = []
-    for source_id in start.sources:
-        got = fetched.get(source_id)
-        if got is None or got.result is None:
-            reason = f"fetch failed: {got.error}" if got else "fetch failed: nothing was recorded"
-            parts.append(
-                _record(runs, run_id, SourceLoad(source_id=source_id, status="failed", reason=reason))
-            )
-            continue
-        try:
-            result = load_source(registry[source_id], paths, FetchResult.model_validate(got.result))
-        except Exception as exc:  # as in fetch: one source's failure does not stop the others
-            log.error("loading %s failed: %s", source_id, one_line(exc), exc_info=True)
-            if getattr(exc, "retryable", False):
-                retry.append(f"{source_id}: {one_line(exc, 300)}")
-            reason = f"load failed: {type(exc).__name__}: {one_line(exc, 400)}"
-            parts.append(
-                _record(runs, run_id, SourceLoad(source_id=source_id, status="failed", reason=reason))
-            )
-            continue
-        parts.append(_record(runs, run_id, _source_load(result)))
-    with raw_store.connect(settings.raw_db) as con:
+    # one raw connection and one parse worker for every source (a load rolls its own transaction back)
+    with raw_store.connect(settings.raw_db) as con, ParseSandbox() as sandbox:
+        for source_id in start.sources:
+            got = fetched.get(source_id)
+            if got is None or got.result is None:
+                reason = f"fetch failed: {got.error}" if got else "fetch failed: nothing was recorded"
+                parts.append(
+                    _record(runs, run_id, SourceLoad(source_id=source_id, status="failed", reason=reason))
+                )
+                continue
+            try:
+                fetch = FetchResult.model_validate(got.result)
+                result = load_source(registry[source_id], paths, fetch, con=con, sandbox=sandbox)
+            except Exception as exc:  # as in fetch: one source's failure does not stop the others
+                log.error("loading %s failed: %s", source_id, one_line(exc), exc_info=True)
+                if getattr(exc, "retryable", False):
+                    retry.append(f"{source_id}: {one_line(exc, 300)}")
+                reason = f"load failed: {type(exc).__name__}: {one_line(exc, 400)}"
+                parts.append(
+                    _record(runs, run_id, SourceLoad(source_id=source_id, status="failed", reason=reason))
+                )
+                continue
+            parts.append(_record(runs, run_id, _source_load(result)))
         runs.raw(run_id, raw_fingerprint(con))
     if retry:
         raise TransientError("; ".join(retry))
