@@ -12,8 +12,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-import cn2an
-
 from core.vocabulary import UnknownUnit, vocabulary
 
 # The markers bureaus print for "no figure". NaN, None or null are not among them: a reader or a script
@@ -65,7 +63,7 @@ def parse_number(raw: object) -> float | None:
         raise NormaliseError(f"{raw!r} is not a number (digits mixed with other characters)")
     try:
         # cn2an reads Chinese numerals written out: 一百二十, 两千, 负三点五
-        return float(cn2an.cn2an(text, "normal"))
+        return _chinese_numeral(text)
     except (ValueError, KeyError) as exc:
         raise NormaliseError(f"{raw!r} is not a number") from exc
 
@@ -134,7 +132,7 @@ def _parse_period(raw: str, default_year: int | None) -> Period:
         q = _QUARTER_WORDS[m2.group(1)]
         return Period(year, 1, 3 * q)
     if m2 := re.fullmatch(r"([一二三四五六七八九十]+)月", rest):
-        month = int(cn2an.cn2an(m2.group(1), "normal"))
+        month = int(_chinese_numeral(m2.group(1)))
         return _checked(raw, Period(year, month, month))
     raise NormaliseError(
         f"period {raw!r} is not a known form (1-2月, 2024-03, 202403, 2024M03, 2024Q2, 一季度, 上半年, 1-3季度, "
@@ -203,3 +201,9 @@ def clean_label(label: object) -> str:
     text = re.sub(r"[\s\u3000]+", "", text)
     text = re.sub(r"^(其中|内|含)[::]", "", text)  # 其中:工业投资 is a sub-item, named without the prefix
     return text.strip("*#※△")
+
+
+def _chinese_numeral(text: str) -> float:
+    import cn2an  # imported when a numeral is written in Chinese: the import costs every process 0.25 s
+
+    return float(cn2an.cn2an(text, "normal"))

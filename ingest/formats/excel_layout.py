@@ -9,9 +9,6 @@ import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook
 
 from core.errors import Location
@@ -39,6 +36,8 @@ def cell_text(value: object) -> str:
 
 
 def column_letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter  # openpyxl (0.13 s) only where a sheet is named or written
+
     return get_column_letter(index + 1)
 
 
@@ -180,6 +179,9 @@ def write_sample(source: Source, release: SampleRelease) -> bytes:
     opts: Any = source.options  # ExcelReportOptions (defined in excel_report, which imports this module)
     period = release.period or Period(release.year, 1, release.month)
     levels = {p: literal_header(p) for p in opts.columns}
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
     wb = Workbook()
     ws = wb.active
     assert ws is not None

@@ -39,7 +39,6 @@ from ingest.formats.progress_return.model import Filled, ProgressReturnOptions, 
 from ingest.formats.progress_return.reading import read_workbook
 from ingest.formats.progress_return.reply import reply
 from ingest.formats.progress_return.rules import check
-from ingest.formats.progress_return.workbook import write_book
 
 if TYPE_CHECKING:
     from ingest.registry import Source
@@ -141,6 +140,8 @@ def write_sample(source: Source, release: SampleRelease) -> bytes:
         [TemplateRow(target.target_id, filled=filled)], options_of(source), reporter="张三",
         phone="0574-86000000", submitted_on=month_end + timedelta(days=3),
     )  # fmt: skip
+    from ingest.formats.progress_return.workbook import write_book  # openpyxl, only to write a sample
+
     return write_book(book, catalog)
 
 

@@ -13,8 +13,6 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from openpyxl.utils import get_column_letter
-
 SHEET = "填报表"
 GUIDE = "填报说明"
 LISTS = "选项"
@@ -68,6 +66,8 @@ INPUTS = tuple(c.key for c in COLUMNS if c.is_input)
 
 def letter(key: str) -> str:
     """The column letter of a column key (cumulative_value -> K)."""
+    from openpyxl.utils import get_column_letter  # openpyxl (0.13 s) only where a column is named
+
     return get_column_letter(COLUMNS.index(BY_KEY[key]) + 1)
 
 

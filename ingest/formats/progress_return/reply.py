@@ -11,14 +11,10 @@ from __future__ import annotations
 import io
 from pathlib import PurePosixPath
 
-from openpyxl import load_workbook
-from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
-
 from ingest.errors import Finding
 from ingest.formats.progress_return.messages import finding
 
-MARK = PatternFill("solid", fgColor="FFC7CE")
+MARK_COLOUR = "FFC7CE"  # a faulty cell's fill
 ISSUES = "问题清单"
 OFFICE = "区发展和改革局（规划办）"
 
@@ -60,6 +56,11 @@ def marked_name(file_name: str) -> str:
 
 def marked_workbook(content: bytes, findings: tuple[Finding, ...]) -> bytes | None:
     """The sender's workbook with each faulty cell marked and a 问题清单 sheet first; None if unreadable."""
+    # openpyxl (0.13 s to import) only when a reply is written, not in every process that imports ingest
+    from openpyxl import load_workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Alignment, Font, PatternFill
+
     try:
         wb = load_workbook(io.BytesIO(content))
     except Exception:  # openpyxl's own errors: the text reply still goes
@@ -67,7 +68,7 @@ def marked_workbook(content: bytes, findings: tuple[Finding, ...]) -> bytes | No
     for f in findings:
         if f.sheet in wb.sheetnames and f.row is not None and f.column:
             cell = wb[f.sheet][f"{f.column}{f.row}"]
-            cell.fill = MARK
+            cell.fill = PatternFill("solid", fgColor=MARK_COLOUR)
             cell.comment = Comment(f"{f.message_zh}。{f.fix_zh}。", "规划办")
     ws = wb.create_sheet(ISSUES, 0)
     ws.append(["序号", "位置", "问题", "如何修改"])
