@@ -39,8 +39,8 @@ from cosmos.constants import InvocationMode
 from core.settings import load_settings
 from planwatch.airflow_env import DUCKDB_POOL, DUCKDB_QUEUE
 from planwatch.alerts import notify_failure
-from planwatch.dbt_operator import DbtBuildOperator
-from planwatch.dbt_runtime import dbt_env, release_dbt_duckdb
+from planwatch.dbt_operator import DbtBuildOperator, lineage_listener_installed
+from planwatch.dbt_runtime import BUILD_EVENTS, dbt_env, release_dbt_duckdb
 from planwatch.incremental import choose_nodes, record_build
 from planwatch.retry import RETRY_POLICY
 
@@ -143,8 +143,15 @@ def planwatch_nightly() -> None:
         install_deps=False,
         interceptors=[choose_nodes],  # the whole project, or what is downstream of new data
         callback=[release_dbt_duckdb, record_build],
-        # dbt unit tests check the SQL, not the night's data: they run in CI (tests/dbt), as dbt advises
-        dbt_cmd_flags=["--exclude-resource-type", "unit_test"],
+        # dbt unit tests check the SQL, not the night's data: they run in CI (tests/dbt), as dbt advises;
+        # dbt's JSON artifacts cost 1-2 s to write and only a lineage listener reads them (the outcome
+        # comes from dbt's events)
+        dbt_cmd_flags=[
+            "--exclude-resource-type",
+            "unit_test",
+            *([] if lineage_listener_installed() else ["--no-write-json"]),
+        ],
+        dbt_runner_callbacks=[BUILD_EVENTS],
         # keep dbt's partial-parse state between nights: a full parse of the project costs ~4 s
         cache_dir=SETTINGS.state_dir / "cache" / "dbt",
         emit_datasets=False,  # the night's asset is the serving warehouse; per-model events cost ~0.5 s

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import gc
 import logging
+import threading
 from typing import Any
 
 from core.contracts import RAW_ALIAS
 from core.settings import Settings
+from planwatch.runs import BuildOutcome
 
 log = logging.getLogger(__name__)
 
@@ -45,3 +47,55 @@ def release_dbt_duckdb(project_dir: str | None = None, **_: Any) -> None:
     DuckDBConnectionManager.close_all_connections()
     gc.collect()
     log.info("released dbt-duckdb's DuckDB environment")
+
+
+OK_STATUSES = {"success", "pass", "warn", "no-op"}
+
+
+class BuildEvents:
+    """A dbtRunner callback that keeps what dbt reports of its nodes, for the run record's build part.
+
+    The nightly dbt runs with --no-write-json: dbt then writes neither manifest.json (twice a build: after
+    parsing and after running) nor run_results.json, 1-2 s of a night that builds, and nothing reads them
+    (cosmos renders no DAG from them, and its lineage events are off). The outcome comes from dbt's own
+    events instead: NodeFinished for each node's status and message, EndRunResult for the end of the
+    run. A build that never reached EndRunResult (dbt stopped on an error before or while running) is not
+    a finished build, whatever its nodes said."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # dbt runs nodes on its threads
+        self.reset()
+
+    def reset(self) -> None:
+        self.nodes: list[tuple[str, str, str]] = []  # unique_id, status, message
+        self.success: bool | None = None
+        self.elapsed_s: float | None = None
+
+    def __call__(self, event: Any) -> None:
+        name = event.info.name
+        if name == "NodeFinished":
+            result = event.data.run_result
+            node = (event.data.node_info.unique_id, str(result.status), " ".join(str(result.message).split()))
+            with self._lock:
+                self.nodes.append(node)
+        elif name == "EndRunResult":
+            self.success, self.elapsed_s = bool(event.data.success), float(event.data.elapsed_time)
+
+    def outcome(self, selection: str) -> BuildOutcome:
+        failed = [
+            f"{uid}: {status}: {message[:300]}"
+            for uid, status, message in self.nodes
+            if status not in OK_STATUSES
+        ]
+        if self.success is None:
+            failed.append(
+                "dbt did not finish its run (no end-of-run result)" if self.nodes else "dbt ran no node"
+            )
+        models = sorted(uid.split(".")[-1] for uid, _, _ in self.nodes if uid.startswith("model."))
+        return BuildOutcome(
+            selection=selection, ok=bool(self.success) and not failed and bool(self.nodes), nodes=len(self.nodes),
+            models=models, failed=failed, elapsed_s=self.elapsed_s,
+        )  # fmt: skip
+
+
+BUILD_EVENTS = BuildEvents()  # the DAG's dbt task's; choose_nodes resets it before each build

@@ -41,6 +41,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from core.errors import ConfigError
 from core.faults import checkpoint
 from core.settings import Settings, load_settings
+from planwatch.dbt_runtime import BUILD_EVENTS
 from planwatch.fingerprint import (
     Fingerprint,
     RawFingerprint,
@@ -54,7 +55,6 @@ log = logging.getLogger(__name__)
 
 FIGURE_TABLES = ("observations", "releases")  # the raw views every figure-format release reaches dbt by
 RELEASE_TABLES = ("releases",)  # what a release of a format with tables of its own adds beside them
-_OK_STATUSES = {"success", "pass", "warn", "no-op"}
 
 
 class ReportFiles(BaseModel):
@@ -311,6 +311,7 @@ def choose_nodes(context: Any, operator: Any) -> None:
     settings = load_settings()
     plan = RunStore(settings.runs_dir).load(str(context["run_id"])).plan
     InputsStore.of(settings).forget_build()
+    BUILD_EVENTS.reset()
     checkpoint("dbt.build.start")
     # cosmos adds dbt_cmd_flags after its own; an operator reused by one process must not keep a full night's
     flags = [
@@ -330,25 +331,6 @@ def choose_nodes(context: Any, operator: Any) -> None:
     operator.dbt_cmd_flags = flags
 
 
-def read_run_results(project_dir: Path, selection: str) -> BuildOutcome:
-    """The build as dbt's run_results.json tells it (no file: dbt did not get as far as running)."""
-    path = project_dir / "target" / "run_results.json"
-    if not path.exists():
-        return BuildOutcome(selection=selection, ok=False, failed=["dbt wrote no run_results.json"])
-    results = json.loads(path.read_text(encoding="utf-8"))
-    nodes = results.get("results", [])
-    failed = [
-        f"{r['unique_id']}: {r.get('status')}: {' '.join(str(r.get('message') or '').split())[:300]}"
-        for r in nodes
-        if r.get("status") not in _OK_STATUSES
-    ]
-    models = sorted(r["unique_id"].split(".")[-1] for r in nodes if r["unique_id"].startswith("model."))
-    return BuildOutcome(
-        selection=selection, ok=not failed and bool(nodes), nodes=len(nodes), models=models,
-        failed=failed, elapsed_s=results.get("elapsed_time"),
-    )  # fmt: skip
-
-
 def record_build(project_dir: str, context: Any = None, **_: Any) -> None:
     """cosmos callback after dbt (also after a failed dbt): the build part of the run record, and the
     fingerprint of a build that finished without an error, so that a later night may rebuild less."""
@@ -358,7 +340,7 @@ def record_build(project_dir: str, context: Any = None, **_: Any) -> None:
     runs = RunStore(settings.runs_dir)
     run_id = str(context["run_id"])
     plan = runs.load(run_id).plan
-    outcome = read_run_results(Path(project_dir), (plan.selection or "full") if plan else "full")
+    outcome = BUILD_EVENTS.outcome((plan.selection or "full") if plan else "full")
     checkpoint("dbt.build.finished")
     runs.build(run_id, outcome)
     if outcome.ok and plan is not None:

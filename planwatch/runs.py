@@ -86,7 +86,7 @@ class NightPlan(_Part):
 
 
 class BuildOutcome(_Part):
-    """The dbt build, from dbt's run_results.json."""
+    """The dbt build, as dbt reported its nodes (planwatch.dbt_runtime.BuildEvents)."""
 
     selection: str
     ok: bool

@@ -6,8 +6,6 @@ a raw DuckDB file loaded by the real ingest from the bundled sample releases.
 
 from __future__ import annotations
 
-import json
-import shutil
 from datetime import date
 from pathlib import Path
 
@@ -18,6 +16,7 @@ from ingest import raw_store
 from ingest.paths import IngestPaths
 from ingest.pipeline import ingest_source
 from ingest.registry import load_registry
+from planwatch.dbt_runtime import BuildEvents, release_dbt_duckdb
 from planwatch.fingerprint import (
     Fingerprint,
     RawFingerprint,
@@ -33,11 +32,10 @@ from planwatch.incremental import (
     dbt_selection_args,
     decide,
     new_data_selection,
-    read_run_results,
     rebuilt_since_served,
 )
 from planwatch.runs import BuildOutcome
-from tests.conftest import Project, Warehouse
+from tests.conftest import Project
 
 SOURCE = "human_resources_employment"  # a monthly CSV: one release per month
 EMPTY = RawFingerprint()  # a raw layer with nothing loaded
@@ -264,24 +262,50 @@ def test_publishes_no_longer_kept_are_forgotten_and_reports_are_recorded(tmp_pat
         store.last_build()
 
 
-def test_the_build_is_read_from_dbts_own_run_results(built_warehouse: Warehouse, tmp_path: Path) -> None:
-    project_dir = tmp_path / "project"
-    (project_dir / "target").mkdir(parents=True)
-    results = built_warehouse.state / "dbt_target" / "run_results.json"
-    shutil.copy(results, project_dir / "target" / "run_results.json")
-    good = read_run_results(project_dir, "full")
-    assert good.ok and good.nodes > 100 and "fct_target_progress" in good.models and not good.failed
+TINY_PROJECT = {
+    "dbt_project.yml": "name: tiny\nversion: '1.0'\nprofile: tiny\nmodel-paths: [models]\n",
+    "profiles.yml": "tiny:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: '{db}'\n",
+    "models/numbers.sql": "select 1 as n union all select 2 as n",
+    "models/schema.yml": (
+        "models:\n  - name: numbers\n    columns:\n      - name: n\n"
+        "        data_tests:\n          - accepted_values:\n              arguments: {values: [1]}\n"
+    ),
+}
 
-    data = json.loads(results.read_text())
-    broken = next(r for r in data["results"] if r["unique_id"].startswith("test."))
-    broken.update(status="fail", message="Got 3 results, configured to fail if != 0")
-    (project_dir / "target" / "run_results.json").write_text(json.dumps(data))
-    bad = read_run_results(project_dir, "new_data")
-    assert not bad.ok and bad.failed == [
-        f"{broken['unique_id']}: fail: Got 3 results, configured to fail if != 0"
-    ]
-    (project_dir / "target" / "run_results.json").unlink()
-    assert read_run_results(project_dir, "full").failed == ["dbt wrote no run_results.json"]
+
+def _dbt(project: Path, *args: str) -> BuildOutcome:
+    """A real dbt build of a tiny project, its outcome as the nightly's dbt task records it."""
+    from dbt.cli.main import dbtRunner
+
+    events = BuildEvents()
+    dirs = ["--project-dir", str(project), "--profiles-dir", str(project), "--no-write-json", "--quiet"]
+    dbtRunner(callbacks=[events]).invoke(["build", *dirs, *args])
+    release_dbt_duckdb()
+    return events.outcome("new_data")
+
+
+def test_the_build_is_what_dbt_reported_of_its_nodes(tmp_path: Path) -> None:
+    for name, text in TINY_PROJECT.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(text.replace("{db}", str(tmp_path / "tiny.duckdb")))
+
+    good = _dbt(tmp_path, "--select", "numbers", "--exclude-resource-type", "test")
+    assert good.ok and good.nodes == 1 and good.models == ["numbers"] and not good.failed
+    assert not (tmp_path / "target" / "run_results.json").exists()  # --no-write-json: nothing read from it
+
+    bad = _dbt(tmp_path)
+    assert not bad.ok and bad.nodes == 2 and bad.models == ["numbers"]
+    (failed,) = bad.failed
+    assert failed.startswith("test.tiny.accepted_values_numbers_n__1.") and failed.endswith(
+        ": fail: Got 1 result, configured to fail if != 0"
+    )
+
+    (tmp_path / "models" / "numbers.sql").write_text("select n from a_table_that_is_not_there")
+    broken = _dbt(tmp_path, "--select", "numbers")
+    assert not broken.ok and broken.failed[0].startswith("model.tiny.numbers: error: ")
+
+    (tmp_path / "profiles.yml").write_text("tiny: {target: dev, outputs: {}}\n")  # dbt stops before any node
+    assert _dbt(tmp_path).failed == ["dbt ran no node"]
 
 
 def test_a_withdrawal_since_the_last_build_rebuilds_everything_from_scratch() -> None:

@@ -61,7 +61,7 @@ def dbt_build(run_id: str, as_of: str, known_on: str | None) -> None:
     task's callback writes it."""
     from dbt.cli.main import dbtRunner
 
-    from planwatch.dbt_runtime import dbt_env, release_dbt_duckdb
+    from planwatch.dbt_runtime import BUILD_EVENTS, dbt_env, release_dbt_duckdb
 
     settings = load_settings()
     operator = SimpleNamespace(select=None, dbt_cmd_flags=[])  # what choose_nodes sets on cosmos' operator
@@ -71,11 +71,12 @@ def dbt_build(run_id: str, as_of: str, known_on: str | None) -> None:
     dbt_vars = {"as_of_month": as_of, "known_on": known_on or ""}
     args = ["build", "--quiet", "--project-dir", str(settings.dbt_project_dir), "--profiles-dir",
             str(settings.dbt_project_dir), "--target-path", str(run_dir / "target"), "--log-path",
-            str(run_dir / "logs"), "--vars", json.dumps(dbt_vars), "--exclude-resource-type", "unit_test"]  # fmt: skip
+            str(run_dir / "logs"), "--vars", json.dumps(dbt_vars), "--exclude-resource-type", "unit_test",
+            "--no-write-json"]  # fmt: skip
     if operator.select:
         args += ["--select", *str(operator.select).split()]
     args += operator.dbt_cmd_flags
-    result = dbtRunner(callbacks=[dbt_node_checkpoint]).invoke(args)
+    result = dbtRunner(callbacks=[BUILD_EVENTS, dbt_node_checkpoint]).invoke(args)
     release_dbt_duckdb()
     record_build(str(run_dir), context={"run_id": run_id})
     if not result.success:  # the message cosmos' handle_exception_if_needed fails the task with
