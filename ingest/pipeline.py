@@ -338,8 +338,10 @@ def load_source(
     landing = Landing(paths.landing)
     started = datetime.now(UTC)
     with contextlib.ExitStack() as opened:
-        con = con or opened.enter_context(raw_store.connect(paths.raw_db))
-        sandbox = sandbox or opened.enter_context(ParseSandbox(limits))
+        if con is None:
+            con = opened.enter_context(raw_store.connect(paths.raw_db))
+        if sandbox is None:
+            sandbox = opened.enter_context(ParseSandbox(limits))
         raw_store.record_source(con, source, redact(source.location))
         loaded = raw_store.loaded_shas(con, source.id)
         for release in fetched.landed:
