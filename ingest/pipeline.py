@@ -53,6 +53,7 @@ from ingest.quarantine import safe_reason
 from ingest.registry import Source
 from ingest.rejection import answered_before, reject
 from ingest.sandbox import ParseSandbox, SandboxLimits
+from ingest.threads import release_threads
 
 log = logging.getLogger(__name__)
 
@@ -350,7 +351,8 @@ def load_source(
                 result.releases_unchanged += 1
                 continue
             try:
-                rows = _load_release(con, sandbox, landing, source, release, load_id, today)
+                with release_threads(con, entry.size):
+                    rows = _load_release(con, sandbox, landing, source, release, load_id, today)
             except ReleaseError as exc:
                 reason = reject(
                     paths, landing.path_of(entry), sandbox, source, release.file_name, entry.sha256, exc

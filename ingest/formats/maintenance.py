@@ -23,6 +23,7 @@ from ingest import raw_store
 from ingest.formats.base import ReleaseContext
 from ingest.formats.engine import parse_release
 from ingest.formats.rules import measure_rules
+from ingest.threads import release_threads
 
 if TYPE_CHECKING:
     from ingest.paths import IngestPaths
@@ -67,12 +68,15 @@ def reprocess_source(
                 )
                 name = r["location"].rsplit("/", 1)[-1].split("?")[0]
                 ctx = ReleaseContext(name, year, month, today)
-                parsed = parse_release(con, paths.landing / r["landing_path"], source, ctx, sandbox=sandbox)
                 meta = raw_store.ReleaseMeta(
                     source.id, r["sha256"], r["location"], r["landing_path"], r["size_bytes"],
                     r["fetched_at"], r["release_date"],
                 )  # fmt: skip
-                after = raw_store.load_release(con, meta, parsed, load_id, now, own_transaction=False)
+                with release_threads(con, r["size_bytes"]):
+                    parsed = parse_release(
+                        con, paths.landing / r["landing_path"], source, ctx, sandbox=sandbox
+                    )
+                    after = raw_store.load_release(con, meta, parsed, load_id, now, own_transaction=False)
                 done.append(Reprocessed(r["sha256"], r["location"], r["row_count"], after))
             con.execute("commit")
         except BaseException:
