@@ -7,13 +7,13 @@ the series decisions over 60 rows took 5.2-5.8 ms on one thread and 7.0-7.2 ms o
 sources' 115 releases, loaded in one process into fresh raw files with the setting alternating, four
 rounds each (2-core machine, 2026-12-03): medians of 11.9 s and 10.8 CPU seconds on one thread, 13.3 s
 and 13.3 CPU seconds on two. All 13 sources' 363 releases the same way: 29.7 s / 26.7 CPU s against
-30.5 / 28.8 (the 200 bureau returns are mostly Python's work). A large release keeps every thread: DuckDB reads a 5-million-row CSV about twice as
-fast on two, and the 300,000 series of a 100,000-row 统计月报 (a 2.8 MB .xlsx) took 5.5 s on one thread
-against 4.2 s on two.
+30.5 / 28.8 (the 200 bureau returns are mostly Python's work). A large release keeps every thread:
+DuckDB reads a 5-million-row CSV about twice as fast on two, and the 300,000 series of a 100,000-row
+统计月报 (a 2.8 MB .xlsx) took 5.5 s on one thread against 4.2 s on two.
 
-The file's size decides, before it is read: the rows are known only after the read, and switching then
-(measured too) kept none of the gain. The setting is the database's, not the transaction's: it is put
-back after each release.
+The file's size decides, before it is read, so that the read of a small file is on one thread too
+(deciding on the rows found, after the read, showed no gain in the one noisy comparison it had). The
+setting is the database's, not the transaction's: it is put back after each release.
 """
 
 from __future__ import annotations
