@@ -292,28 +292,28 @@ def _load_release(
     thirty statements, and each one outside a transaction paid for a commit of its own."""
     entry = release.entry
     context = ReleaseContext(release.file_name, release.year, release.month, today)
-    con.execute("begin transaction")
-    try:
-        parsed = parse_release(con, landing.path_of(entry), source, context, sandbox=sandbox)
+    with release_threads(con, entry.size):  # a small file: one DuckDB thread (ingest.threads)
+        con.execute("begin transaction")
         try:
-            meta = raw_store.ReleaseMeta(
-                source_id=source.id,
-                sha256=entry.sha256,
-                location=entry.location,
-                landing_path=entry.path,
-                size_bytes=entry.size,
-                fetched_at=datetime.fromisoformat(entry.fetched_at),
-                release_date=_release_date(parsed, entry, landing),
+            parsed = parse_release(con, landing.path_of(entry), source, context, sandbox=sandbox)
+            try:
+                meta = raw_store.ReleaseMeta(
+                    source_id=source.id, sha256=entry.sha256, location=entry.location,
+                    landing_path=entry.path, size_bytes=entry.size,
+                    fetched_at=datetime.fromisoformat(entry.fetched_at),
+                    release_date=_release_date(parsed, entry, landing),
+                )  # fmt: skip
+            except BaseException:
+                parsed.close(con)
+                raise
+            loaded = raw_store.load_release(
+                con, meta, parsed, load_id, datetime.now(UTC), own_transaction=False
             )
+            con.execute("commit")
         except BaseException:
-            parsed.close(con)
+            with contextlib.suppress(duckdb.Error):
+                con.execute("rollback")
             raise
-        loaded = raw_store.load_release(con, meta, parsed, load_id, datetime.now(UTC), own_transaction=False)
-        con.execute("commit")
-    except BaseException:
-        with contextlib.suppress(duckdb.Error):
-            con.execute("rollback")
-        raise
     return loaded
 
 
@@ -351,8 +351,7 @@ def load_source(
                 result.releases_unchanged += 1
                 continue
             try:
-                with release_threads(con, entry.size):
-                    rows = _load_release(con, sandbox, landing, source, release, load_id, today)
+                rows = _load_release(con, sandbox, landing, source, release, load_id, today)
             except ReleaseError as exc:
                 reason = reject(
                     paths, landing.path_of(entry), sandbox, source, release.file_name, entry.sha256, exc

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
 
-from ingest import raw_store
+from ingest import pipeline, raw_store
+from ingest.formats import engine
 from ingest.paths import IngestPaths
 from ingest.pipeline import fetch_source, load_source
 from ingest.registry import load_registry
@@ -64,9 +66,18 @@ def test_a_connection_that_cannot_take_the_setting_back_still_raises_the_release
         con.execute("select cast('x' as integer)")  # the transaction is aborted: no SET until rollback
 
 
-def test_a_source_loaded_on_a_shared_raw_connection_leaves_it_its_threads(tmp_path: Path) -> None:
-    """The nightly load passes one raw connection to every source: a small release must not leave the
-    next source, or the raw fingerprint after them, on one thread."""
+def test_a_source_loaded_on_a_shared_raw_connection_parses_on_one_thread_and_leaves_it_its_threads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The nightly load passes one raw connection to every source: each small release is parsed and
+    loaded on one thread, and none leaves the next source, or the raw fingerprint after them, on it."""
+    seen: list[int] = []
+
+    def parse_release(con: duckdb.DuckDBPyConnection, *args: Any, **kwargs: Any) -> Any:
+        seen.append(_threads(con))
+        return engine.parse_release(con, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "parse_release", parse_release)
     source = load_registry(REPO / "config" / "sources")["human_resources_employment"]
     paths = IngestPaths(SAMPLES, tmp_path / "landing", tmp_path / "quarantine", tmp_path / "raw.duckdb")
     fetched = fetch_source(source, paths, date(2024, 3, 1))
@@ -74,4 +85,5 @@ def test_a_source_loaded_on_a_shared_raw_connection_leaves_it_its_threads(tmp_pa
         con.execute("set threads = 3")
         result = load_source(source, paths, fetched, con=con, sandbox=sandbox)
         assert result.releases_new >= 3 and not result.rejected
+        assert seen == [1] * result.releases_new
         assert _threads(con) == 3
