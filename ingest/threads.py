@@ -27,6 +27,13 @@ import duckdb
 SMALL_RELEASE_BYTES = 256 * 1024
 
 
+def threads_of(con: duckdb.DuckDBPyConnection) -> int:
+    """The connection's DuckDB threads setting."""
+    row = con.execute("select current_setting('threads')").fetchone()
+    assert row is not None  # a setting always has a value
+    return int(row[0])
+
+
 @contextlib.contextmanager
 def release_threads(con: duckdb.DuckDBPyConnection, size_bytes: int) -> Iterator[None]:
     """One DuckDB thread for the statements of a release whose file is smaller than SMALL_RELEASE_BYTES,
@@ -34,8 +41,7 @@ def release_threads(con: duckdb.DuckDBPyConnection, size_bytes: int) -> Iterator
     if size_bytes >= SMALL_RELEASE_BYTES:
         yield
         return
-    row = con.execute("select current_setting('threads')").fetchone()
-    threads = int(row[0]) if row else 1
+    threads = threads_of(con)
     con.execute("set threads = 1")
     try:
         yield

@@ -16,14 +16,8 @@ from ingest.paths import IngestPaths
 from ingest.pipeline import fetch_source, load_source
 from ingest.registry import load_registry
 from ingest.sandbox import ParseSandbox
-from ingest.threads import SMALL_RELEASE_BYTES, release_threads
+from ingest.threads import SMALL_RELEASE_BYTES, release_threads, threads_of
 from tests.conftest import REPO, SAMPLES
-
-
-def _threads(con: duckdb.DuckDBPyConnection) -> int:
-    row = con.execute("select current_setting('threads')").fetchone()
-    assert row is not None
-    return int(row[0])
 
 
 @pytest.fixture
@@ -37,14 +31,14 @@ def test_a_small_release_runs_on_one_thread_and_the_setting_comes_back(
     con: duckdb.DuckDBPyConnection,
 ) -> None:
     with release_threads(con, SMALL_RELEASE_BYTES - 1):
-        assert _threads(con) == 1
-    assert _threads(con) == 3
+        assert threads_of(con) == 1
+    assert threads_of(con) == 3
 
 
 def test_a_large_release_keeps_every_thread(con: duckdb.DuckDBPyConnection) -> None:
     with release_threads(con, SMALL_RELEASE_BYTES):
-        assert _threads(con) == 3
-    assert _threads(con) == 3
+        assert threads_of(con) == 3
+    assert threads_of(con) == 3
 
 
 def test_a_failed_release_gives_the_threads_back(con: duckdb.DuckDBPyConnection) -> None:
@@ -55,7 +49,7 @@ def test_a_failed_release_gives_the_threads_back(con: duckdb.DuckDBPyConnection)
             con.execute("select cast('x' as integer)")
         finally:
             con.execute("rollback")
-    assert _threads(con) == 3
+    assert threads_of(con) == 3
 
 
 def test_a_connection_that_cannot_take_the_setting_back_still_raises_the_release_error(
@@ -74,7 +68,7 @@ def test_a_source_loaded_on_a_shared_raw_connection_parses_on_one_thread_and_lea
     seen: list[int] = []
 
     def parse_release(con: duckdb.DuckDBPyConnection, *args: Any, **kwargs: Any) -> Any:
-        seen.append(_threads(con))
+        seen.append(threads_of(con))
         return engine.parse_release(con, *args, **kwargs)
 
     monkeypatch.setattr(pipeline, "parse_release", parse_release)
@@ -86,4 +80,4 @@ def test_a_source_loaded_on_a_shared_raw_connection_parses_on_one_thread_and_lea
         result = load_source(source, paths, fetched, con=con, sandbox=sandbox)
         assert result.releases_new >= 3 and not result.rejected
         assert seen == [1] * result.releases_new
-        assert _threads(con) == 3
+        assert threads_of(con) == 3
